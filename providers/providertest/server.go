@@ -128,6 +128,16 @@ type Wire interface {
 	Malformed(c *Call)
 }
 
+// Plain is an optional [Wire] capability for requests that are not a stream
+// (a model list, a non-streamed completion). The Server asks it after the
+// script's error status and header delay have been applied, so scripted
+// faults work on these routes too.
+type Plain interface {
+	// Plain returns the JSON body of a successful reply, or ok=false when the
+	// request is to be answered as a stream.
+	Plain(c *Call) (body []byte, ok bool)
+}
+
 // Call is one request being answered; wires write through it.
 type Call struct {
 	Req    Recorded
@@ -136,6 +146,9 @@ type Call struct {
 	Model string
 	// N counts the content chunks written so far.
 	N int
+	// State is the wire's own per-call bookkeeping (sequence numbers, item
+	// ids); the Server never reads it.
+	State any
 
 	w  http.ResponseWriter
 	fl http.Flusher
@@ -368,6 +381,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(sc.Status)
 		_, _ = w.Write(b)
 		return
+	}
+	if p, ok := s.wire.(Plain); ok {
+		if b, ok := p.Plain(c); ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(b)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
