@@ -16,6 +16,7 @@ package providertest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -133,9 +134,9 @@ type Wire interface {
 // script's error status and header delay have been applied, so scripted
 // faults work on these routes too.
 type Plain interface {
-	// Plain returns the JSON body of a successful reply, or ok=false when the
-	// request is to be answered as a stream.
-	Plain(c *Call) (body []byte, ok bool)
+	// Plain returns the status and JSON body of the reply, or ok=false when
+	// the request is to be answered as a stream. A status of 0 means 200.
+	Plain(c *Call) (status int, body []byte, ok bool)
 }
 
 // Call is one request being answered; wires write through it.
@@ -383,9 +384,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p, ok := s.wire.(Plain); ok {
-		if b, ok := p.Plain(c); ok {
+		if status, b, ok := p.Plain(c); ok {
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusOK)
+			w.WriteHeader(cmp.Or(status, http.StatusOK))
 			_, _ = w.Write(b)
 			return
 		}
