@@ -1,0 +1,141 @@
+package balancer
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/llxprt/llxprt-ls/providers"
+)
+
+// watchdog cancels an attempt that stays silent too long: no content within
+// the first-token timeout, or no event within the idle timeout after that
+// (or from the start, when there is no first-token timeout).
+type watchdog struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	timer  *time.Timer
+	idle   time.Duration
+	first  time.Duration
+	seen   atomic.Bool // content has arrived
+}
+
+// newWatchdog returns nil when neither timeout is set.
+func newWatchdog(parent context.Context, s *Settings) *watchdog {
+	if s.FirstTokenTimeout <= 0 && s.IdleTimeout <= 0 {
+		return nil
+	}
+	w := &watchdog{first: s.FirstTokenTimeout, idle: s.IdleTimeout}
+	w.ctx, w.cancel = context.WithCancelCause(parent)
+	d := w.first
+	if d <= 0 {
+		d = w.idle
+	}
+	w.timer = time.AfterFunc(d, func() { w.cancel(errStalled) })
+	return w
+}
+
+// touch notes an event. Before the first content only the idle timeout
+// (when it is the one in force) is pushed back; after it, every event
+// pushes the idle timeout back.
+func (w *watchdog) touch(content bool) {
+	if content && !w.seen.Load() {
+		w.seen.Store(true)
+	}
+	switch {
+	case !w.seen.Load() && w.first > 0:
+	case w.idle > 0:
+		w.timer.Reset(w.idle)
+	default:
+		w.timer.Stop()
+	}
+}
+
+func (w *watchdog) fired() bool { return context.Cause(w.ctx) == errStalled }
+
+func (w *watchdog) stop() {
+	w.timer.Stop()
+	w.cancel(context.Canceled)
+}
+
+// attemptInline runs one attempt on the caller's goroutine (no hedging):
+// events before the first content are held back, so a failure before it is
+// invisible and the run can move on; from the first content on, events go
+// straight to the caller. done reports that the request is over.
+func (r *run) attemptInline(m *member, probe, retry bool) (done bool) {
+	a := r.begin(m, probe, retry, false)
+	creq := r.requestFor(m)
+	actx := r.ctx
+	w := newWatchdog(r.ctx, &r.b.s)
+	if w != nil {
+		actx = w.ctx
+		defer w.stop()
+	}
+	var (
+		pending   []providers.Event
+		usage     providers.Usage
+		committed bool
+		stopped   bool
+		ferr      error
+	)
+	for ev, err := range m.b.Provider.Stream(actx, creq) {
+		if err != nil {
+			ferr = err
+			break
+		}
+		if w != nil {
+			w.touch(ev.IsContent())
+		}
+		if ev.Usage != nil {
+			usage = *ev.Usage
+		}
+		if !committed {
+			if !ev.IsContent() && ev.Kind != providers.EventDone {
+				pending = append(pending, ev)
+				continue
+			}
+			committed = true
+			a.ttft = r.b.now().Sub(a.start)
+			if !r.flush(pending) {
+				stopped = true
+				break
+			}
+		}
+		if !r.yield(ev, nil) {
+			stopped = true
+			break
+		}
+	}
+	if ferr == nil {
+		r.served(a, usage, stopped)
+		return true
+	}
+	e := r.classify(m, ferr, w)
+	if committed {
+		r.committedFailure(a, e, usage)
+		return true
+	}
+	if r.fail(a, e, false) {
+		r.giveUp(e)
+		return true
+	}
+	return false
+}
+
+// committedFailure ends a stream that failed after content reached the
+// caller: the text already delivered stays, the error ends the stream.
+func (r *run) committedFailure(a *attempt, e *providers.Error, u providers.Usage) {
+	a.m.c.addUsage(u, 0)
+	r.fail(a, e, true)
+	r.yield(providers.Event{}, e)
+}
+
+// flush sends held-back events; false when the caller stopped.
+func (r *run) flush(pending []providers.Event) bool {
+	for _, p := range pending {
+		if !r.yield(p, nil) {
+			return false
+		}
+	}
+	return true
+}

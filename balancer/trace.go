@@ -1,0 +1,140 @@
+package balancer
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/llxprt/llxprt-ls/providers"
+)
+
+// Trace is one request's routing: every bucket considered, why it was
+// skipped or how its attempt ended, and which one served.
+type Trace struct {
+	Attempts        []Attempt       `json:"attempts"`
+	Served          string          `json:"served,omitempty"` // bucket name, "" if none
+	Provider, Model string          `json:",omitempty"`
+	Usage           providers.Usage `json:"usage"`
+	CostUSD         float64         `json:"cost_usd"`
+	Failovers       int             `json:"failovers"`
+}
+
+// Attempt is one line of a trace: a try on a bucket, or a bucket skipped.
+type Attempt struct {
+	Bucket   string `json:"bucket"`
+	Provider string `json:"provider"`
+	Model    string `json:"model"`
+	// Outcome is "served", "failed", "skipped" or "cancelled" (lost a hedge
+	// race, or the caller went away).
+	Outcome string `json:"outcome"`
+	// Reason says why, for people: "cooldown until 10:31:02 (rate limited)",
+	// "circuit open until 10:31:40", "context window 200000 < 250000
+	// tokens", "overloaded (HTTP 503): …".
+	Reason string              `json:"reason,omitempty"`
+	Kind   providers.ErrorKind `json:"kind,omitempty"`
+	Status int                 `json:"status,omitempty"`
+	// Start is the offset from the request's start; TTFT the time to the
+	// first content; Duration the attempt's length.
+	Start    time.Duration `json:"start"`
+	TTFT     time.Duration `json:"ttft,omitempty"`
+	Duration time.Duration `json:"duration,omitempty"`
+	Hedge    bool          `json:"hedge,omitempty"`
+}
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// The routing events an observer receives.
+const (
+	AttemptStart  EventKind = iota + 1 // a try on Bucket begins
+	AttemptFailed                      // a try on Bucket failed (ErrKind, Status, Reason)
+	Failover                           // moving From one bucket To the next, Reason says why
+	Success                            // Bucket served the request
+	Exhausted                          // every bucket failed or is unavailable
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case AttemptStart:
+		return "attempt-start"
+	case AttemptFailed:
+		return "attempt-failed"
+	case Failover:
+		return "failover"
+	case Success:
+		return "success"
+	case Exhausted:
+		return "exhausted"
+	}
+	return "unknown"
+}
+
+// MarshalText lets kinds appear by name in JSON.
+func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Event is one routing decision, for status notifications.
+type Event struct {
+	Kind    EventKind           `json:"kind"`
+	Bucket  string              `json:"bucket,omitempty"`
+	From    string              `json:"from,omitempty"`
+	To      string              `json:"to,omitempty"`
+	Reason  string              `json:"reason,omitempty"`
+	ErrKind providers.ErrorKind `json:"err_kind,omitempty"`
+	Status  int                 `json:"status,omitempty"`
+	Hedge   bool                `json:"hedge,omitempty"`
+	Time    time.Time           `json:"time"`
+}
+
+// BucketState is one bucket's line in an ExhaustedError.
+type BucketState struct {
+	Bucket string    `json:"bucket"`
+	State  string    `json:"state"`  // "failed", "cooldown", "open", "half-open", "disabled", "too small", "not tried"
+	Reason string    `json:"reason"` // why, for people
+	Until  time.Time `json:"until,omitzero"`
+}
+
+// ExhaustedError is the error when every bucket failed or is unavailable. It
+// lists each bucket, its state, why, and when it frees, so a front end can
+// say more than "all backends failed".
+type ExhaustedError struct {
+	Buckets []BucketState
+	// Last is the last attempt's error, nil when nothing was tried.
+	Last *providers.Error
+}
+
+func (e *ExhaustedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lb: no bucket could serve the request (%d tried or skipped)", len(e.Buckets))
+	for _, s := range e.Buckets {
+		fmt.Fprintf(&b, "; %s: %s", s.Bucket, s.State)
+		if s.Reason != "" && s.Reason != s.State {
+			fmt.Fprintf(&b, " (%s)", s.Reason)
+		}
+		if !s.Until.IsZero() {
+			fmt.Fprintf(&b, ", frees at %s", s.Until.Format("15:04:05"))
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns the last attempt's *providers.Error.
+func (e *ExhaustedError) Unwrap() error {
+	if e.Last == nil {
+		return nil
+	}
+	return e.Last
+}
+
+// describe renders an attempt's error for traces and events.
+func describe(e *providers.Error) string {
+	s := e.Kind.String()
+	if e.Status != 0 {
+		s = fmt.Sprintf("%d %s", e.Status, s)
+	}
+	if e.Message != "" {
+		s += ": " + providers.Shorten(e.Message, 120)
+	} else if e.Err != nil {
+		s += ": " + providers.Shorten(e.Err.Error(), 120)
+	}
+	return redact(s)
+}
