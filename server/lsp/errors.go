@@ -1,0 +1,101 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+)
+
+// LSP error codes go.lsp.dev/protocol does not name.
+const (
+	codeServerNotInitialized jsonrpc2.Code = -32002
+	codeRequestFailed        jsonrpc2.Code = -32803
+)
+
+// invalidParams is the error for a request whose params are wrong; msg
+// names the field.
+func invalidParams(method, format string, args ...any) error {
+	return jsonrpc2.Errorf(jsonrpc2.InvalidParams, "lsp: %s: invalid params: %s", method, fmt.Sprintf(format, args...))
+}
+
+// cancelled is the error for a request the client cancelled (or the server
+// stopped while it ran): RequestCancelled, -32800.
+func cancelled(method string) error {
+	return jsonrpc2.Errorf(protocol.CodeRequestCancelled, "lsp: %s: request cancelled", method)
+}
+
+// failed turns a backend error into the request's error: RequestCancelled
+// when ctx was cancelled (whatever the backend wrapped), else RequestFailed
+// with the backend's message, which already says what went wrong.
+func failed(ctx context.Context, method string, err error) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return cancelled(method)
+	}
+	var w *jsonrpc2.Error
+	if errors.As(err, &w) {
+		return err
+	}
+	return &jsonrpc2.Error{Code: codeRequestFailed, Message: err.Error()}
+}
+
+// guard wraps the whole chain. It answers requests with invalid UTF-8 in
+// their params with InvalidParams (go.lsp.dev/protocol would silently turn
+// the bytes into U+FFFD), enforces the lifecycle, recovers panics (jsonrpc2
+// would end the connection), keeps notification errors from ending the
+// connection (jsonrpc2 treats them as fatal; a bad didChange must not kill
+// the session) and gives every error a proper code.
+func (s *langServer) guard(next jsonrpc2.Handler) jsonrpc2.Handler {
+	return func(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
+		method := strings.Clone(req.Method())
+		call := req.IsCall()
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error().Str("method", method).Interface("panic", r).Msg("handler panicked")
+				result, err = nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "lsp: %s: internal error: %v", method, r)
+			}
+			if err == nil {
+				return
+			}
+			if !call {
+				s.log.Warn().Str("method", method).Err(err).Msg("notification failed")
+				result, err = nil, nil
+				return
+			}
+			err = wireError(method, err)
+			s.log.Debug().Str("method", method).Err(err).Msg("request failed")
+		}()
+		if !utf8.Valid(req.Params()) {
+			return nil, invalidParams(method, "the params contain invalid UTF-8; JSON text must be UTF-8")
+		}
+		if err := s.admit(method, call); err != nil {
+			return nil, err
+		}
+		return next(ctx, req)
+	}
+}
+
+// wireError gives err the JSON-RPC code the client should see.
+func wireError(method string, err error) error {
+	var w *jsonrpc2.Error
+	switch {
+	case errors.Is(err, protocol.ErrRequestCancelled), errors.Is(err, context.Canceled):
+		return cancelled(method)
+	case errors.As(err, &w) && w.Code == jsonrpc2.ParseError:
+		// go.lsp.dev/protocol reports undecodable params as a parse error;
+		// the message is valid JSON, so they are invalid params. The
+		// decoder's text names the field (a JSON pointer such as
+		// "/textDocument/uri").
+		return invalidParams(method, "%s", strings.TrimPrefix(err.Error(), "JSON-RPC parse error: "))
+	case errors.As(err, &w) && w.Code == jsonrpc2.MethodNotFound:
+		return jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "lsp: method %q is not supported", method)
+	case errors.As(err, &w):
+		return err
+	default:
+		return &jsonrpc2.Error{Code: codeRequestFailed, Message: err.Error()}
+	}
+}

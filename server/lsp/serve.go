@@ -1,0 +1,127 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+)
+
+// closeGrace bounds how long Serve waits, after exit, for the connection to
+// drain. A blocking stdin cannot be interrupted by Close, so the read
+// goroutine may stay parked in read(2) until the process exits.
+const closeGrace = 2 * time.Second
+
+// Serve speaks LSP with one client on in and out until the client sends exit,
+// the input ends or ctx is done. It returns the process exit code the
+// specification asks for: 0 after shutdown then exit, 1 for exit without
+// shutdown, end of input or cancellation. err reports a broken transport (an
+// unreadable header, a failed write); a malformed message is answered with
+// an error response and does not end the session.
+func Serve(ctx context.Context, b Backend, in io.Reader, out io.Writer, logger zerolog.Logger) (exitCode int, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	logger = logger.With().Str("component", "lsp").Logger()
+	stream := newStream(jsonrpc2.NewHeaderStream(&pipe{in: in, out: out}), logger)
+	conn := jsonrpc2.NewConn(stream, jsonrpc2.WithCodec(codec{}))
+	s := newServer(b, conn, logger)
+	ctx = protocol.WithClient(ctx, s.client)
+	conn.Go(ctx, s.handler())
+
+	select {
+	case <-s.exited:
+	case <-conn.Done():
+	case <-ctx.Done():
+	}
+	s.stopNotifier()
+	cancel() // in-flight handlers and their provider calls stop here
+	closed := make(chan error, 1)
+	go func() { closed <- conn.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(closeGrace):
+		logger.Debug().Msg("connection still reading after exit; leaving it to the process exit")
+	}
+	code := s.exitCode()
+	if cerr := conn.Err(); cerr != nil {
+		logger.Error().Err(cerr).Msg("connection failed")
+		return code, fmt.Errorf("lsp: connection: %w", cerr)
+	}
+	return code, nil
+}
+
+// pipe joins the two halves of stdio into the ReadWriteCloser jsonrpc2
+// wants. Close closes whichever halves can be closed.
+type pipe struct {
+	in  io.Reader
+	out io.Writer
+}
+
+func (p *pipe) Read(b []byte) (int, error)  { return p.in.Read(b) }
+func (p *pipe) Write(b []byte) (int, error) { return p.out.Write(b) }
+func (p *pipe) Close() error {
+	var errs []error
+	if c, ok := p.in.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
+	if c, ok := p.out.(io.Closer); ok && any(p.out) != any(p.in) {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// codec marshals payloads with protocol.Marshal/Unmarshal, which know the
+// LSP union types, as protocol.NewServer's unexported codec does. Raw
+// messages pass through: the llxprt/* results are encoded with encoding/json
+// beforehand so their shape is the one the service's types declare.
+type codec struct{}
+
+func (codec) Marshal(v any) ([]byte, error) {
+	switch m := v.(type) {
+	case jsonrpc2.RawMessage:
+		if m == nil {
+			return []byte("null"), nil
+		}
+		return m, nil
+	case *jsonrpc2.RawMessage:
+		if m == nil || *m == nil {
+			return []byte("null"), nil
+		}
+		return *m, nil
+	}
+	return protocol.Marshal(v)
+}
+
+func (codec) Unmarshal(data []byte, v any) error {
+	if p, ok := v.(*jsonrpc2.RawMessage); ok {
+		*p = append(jsonrpc2.RawMessage(nil), data...)
+		return nil
+	}
+	return protocol.Unmarshal(data, v)
+}
+
+// handler builds the dispatch chain: guard (panics, invalid UTF-8, error
+// codes, lifecycle) → protocol.CancelHandler ($/cancelRequest with numeric
+// or string ids cancels the request's ctx) → llxprt/* methods, else
+// protocol.ServerHandler. Requests run inline on the read loop, in wire
+// order, unless a handler releases it with jsonrpc2.Async: the slow ones
+// (resolve, executeCommand, chat, profile load) do, so didChange and
+// codeAction never wait behind a model call, while text synchronization
+// keeps its order.
+func (s *langServer) handler() jsonrpc2.Handler {
+	std := protocol.ServerHandler(s, jsonrpc2.MethodNotFoundHandler)
+	route := func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
+		if strings.HasPrefix(req.Method(), "llxprt/") {
+			return s.custom(ctx, req)
+		}
+		return std(ctx, req)
+	}
+	return s.guard(protocol.CancelHandler(route))
+}
