@@ -1,0 +1,236 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Action is one code action an editor can offer for a range.
+type Action struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Kind  string `json:"kind"`  // an LSP code action kind: "quickfix", "refactor.rewrite", "source"
+	Edits bool   `json:"edits"` // false for explain: the answer is shown, not applied
+}
+
+// ActionRequest asks for one code action on a piece of code.
+type ActionRequest struct {
+	Action      string   `json:"action"` // an Action ID, or a free-text instruction
+	Code        string   `json:"code"`   // the selected code (or the cursor line)
+	Language    string   `json:"language,omitempty"`
+	Path        string   `json:"path,omitempty"`
+	Diagnostics []string `json:"diagnostics,omitempty"` // messages of the diagnostics touching the range
+}
+
+// ActionResult is a finished code action.
+type ActionResult struct {
+	// Code is the replacement for the range: the reply's first fenced block,
+	// shifted to the original's first-line indentation, without markdown;
+	// "" for explain.
+	Code string `json:"code"`
+	// Explanation is the answer for explain, and any prose the model added
+	// around the code for the others.
+	Explanation string `json:"explanation,omitempty"`
+	ChatResult
+}
+
+// ActionMarker opens every code-action prompt: "[llxprt-ls code action: ID]".
+// It tells a reader of the logs (and the demo's simulated providers) which
+// action a prompt is for.
+const ActionMarker = "[llxprt-ls code action: "
+
+// actionSystem is the system prompt of every code action except explain.
+const actionSystem = "You are a careful senior programmer working inside the user's editor. " +
+	"Answer with the complete replacement for the code you are given, in exactly one fenced code block, " +
+	"keeping its language, style and indentation. Do not add anything outside the block unless it is essential."
+
+const explainSystem = "You are a careful senior programmer working inside the user's editor. " +
+	"Explain the code you are given clearly and briefly. Do not rewrite it."
+
+// builtin is one of the actions every editor gets.
+type builtin struct {
+	Action
+	Instruction string
+	NeedsDiag   bool
+}
+
+var builtins = []builtin{
+	{Action{"fix", "LLxprt: Fix", "quickfix", true}, "Fix the problems in this code. The diagnostics the editor reports are listed below.", true},
+	{Action{"refactor", "LLxprt: Refactor selection", "refactor.rewrite", true}, "Refactor this code to be clearer and simpler without changing what it does.", false},
+	{Action{"document", "LLxprt: Add documentation", "refactor.rewrite", true}, "Add documentation comments to this code in the idiomatic style of its language. Do not change the code itself.", false},
+	{Action{"test", "LLxprt: Generate tests", "source", true}, "Write unit tests for this code in the idiomatic test style of its language. Answer with the test code only.", false},
+	{Action{"explain", "LLxprt: Explain", "", false}, "Explain what this code does, how, and anything surprising in it.", false},
+}
+
+// userAction is one entry of settings.json's "actions".
+type userAction struct {
+	Title  string `json:"title"`
+	Kind   string `json:"kind"`
+	Prompt string `json:"prompt"`
+}
+
+// settings caches <config-dir>/settings.json's user actions, re-read when the
+// file's modification time changes (editors list actions on every cursor
+// move, so this must cost a stat, not a parse).
+type settings struct {
+	path string
+
+	mu      sync.Mutex
+	modTime time.Time
+	size    int64
+	actions []userAction
+	err     error
+}
+
+func (st *settings) userActions() ([]userAction, error) {
+	if st.path == "" {
+		return nil, nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	fi, err := os.Stat(st.path)
+	if errors.Is(err, os.ErrNotExist) {
+		st.actions, st.err, st.modTime = nil, nil, time.Time{}
+		return nil, nil
+	}
+	if err != nil {
+		return st.actions, fmt.Errorf("server: settings: %w", err)
+	}
+	if fi.ModTime().Equal(st.modTime) && fi.Size() == st.size {
+		return st.actions, st.err
+	}
+	st.modTime, st.size = fi.ModTime(), fi.Size()
+	st.actions, st.err = readUserActions(st.path)
+	return st.actions, st.err
+}
+
+func readUserActions(path string) ([]userAction, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("server: settings: %w", err)
+	}
+	var doc struct {
+		Actions []userAction `json:"actions"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("server: %s: %w", filepath.Base(path), err)
+	}
+	out := make([]userAction, 0, len(doc.Actions))
+	for i, a := range doc.Actions {
+		if strings.TrimSpace(a.Title) == "" || strings.TrimSpace(a.Prompt) == "" {
+			return nil, fmt.Errorf("server: %s: actions[%d]: want a title and a prompt", filepath.Base(path), i)
+		}
+		if a.Kind == "" {
+			a.Kind = "refactor.rewrite"
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// actionList builds the list Actions returns.
+func actionList(hasDiagnostics bool, user []userAction) []Action {
+	out := make([]Action, 0, len(builtins)+len(user))
+	for _, b := range builtins {
+		if b.NeedsDiag && !hasDiagnostics {
+			continue
+		}
+		out = append(out, b.Action)
+	}
+	for i, u := range user {
+		out = append(out, Action{ID: "custom:" + strconv.Itoa(i), Title: u.Title, Kind: u.Kind, Edits: u.Kind != "explain"})
+	}
+	return out
+}
+
+// actionPrompt builds the system and user prompts for a request: a built-in
+// action's instruction, a user action's template with its placeholders
+// filled, or, for any other text, that text as the instruction.
+func actionPrompt(req ActionRequest, user []userAction) (system, prompt string, edits bool, err error) {
+	id := strings.TrimSpace(req.Action)
+	if id == "" {
+		return "", "", false, inputErr("action", "empty; want fix, refactor, document, test, explain, custom:N or an instruction")
+	}
+	marker := ActionMarker + markerID(id) + "]\n"
+	for _, b := range builtins {
+		if b.ID == id {
+			sys := actionSystem
+			if !b.Edits {
+				sys = explainSystem
+			}
+			return sys, marker + b.Instruction + "\n\n" + codeContext(req), b.Edits, nil
+		}
+	}
+	if n, ok := strings.CutPrefix(id, "custom:"); ok {
+		i, err := strconv.Atoi(n)
+		if err != nil || i < 0 || i >= len(user) {
+			return "", "", false, inputErr("action", "%q: no such user action (settings.json has %d)", id, len(user))
+		}
+		u := user[i]
+		p := fillTemplate(u.Prompt, req)
+		if !strings.Contains(u.Prompt, "{{code}}") {
+			p += "\n\n" + codeContext(req)
+		}
+		edits := u.Kind != "explain"
+		sys := actionSystem
+		if !edits {
+			sys = explainSystem
+		}
+		return sys, marker + p, edits, nil
+	}
+	return actionSystem, marker + "Apply this instruction to the code: " + id + "\n\n" + codeContext(req), true, nil
+}
+
+// markerID keeps the marker on one short line for free-text instructions.
+func markerID(id string) string {
+	for _, b := range builtins {
+		if b.ID == id {
+			return id
+		}
+	}
+	if strings.HasPrefix(id, "custom:") {
+		return id
+	}
+	return "instruction"
+}
+
+// codeContext is the block every prompt carries: where the code is from,
+// the diagnostics, and the code itself in a fence long enough not to clash
+// with backticks inside it.
+func codeContext(req ActionRequest) string {
+	var b strings.Builder
+	if req.Path != "" {
+		fmt.Fprintf(&b, "File: %s\n", req.Path)
+	}
+	if req.Language != "" {
+		fmt.Fprintf(&b, "Language: %s\n", req.Language)
+	}
+	if len(req.Diagnostics) > 0 {
+		b.WriteString("Diagnostics:\n")
+		for _, d := range req.Diagnostics {
+			fmt.Fprintf(&b, "- %s\n", d)
+		}
+	}
+	fence := "```"
+	for strings.Contains(req.Code, fence) {
+		fence += "`"
+	}
+	fmt.Fprintf(&b, "\n%s%s\n%s\n%s\n", fence, req.Language, strings.TrimRight(req.Code, "\n"), fence)
+	return b.String()
+}
+
+func fillTemplate(tmpl string, req ActionRequest) string {
+	return strings.NewReplacer(
+		"{{code}}", req.Code,
+		"{{language}}", req.Language,
+		"{{path}}", req.Path,
+		"{{diagnostics}}", strings.Join(req.Diagnostics, "\n"),
+	).Replace(tmpl)
+}

@@ -1,0 +1,221 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/llxprt/llxprt-ls/balancer"
+	"github.com/llxprt/llxprt-ls/providers"
+)
+
+// Attachment is a file or a selection given as context to a prompt.
+type Attachment struct {
+	Path     string `json:"path,omitempty"`
+	Language string `json:"language,omitempty"`
+	Text     string `json:"text"`
+}
+
+// ChatRequest is one prompt in a conversation.
+type ChatRequest struct {
+	Prompt    string
+	SessionID string // "" starts a new session
+	System    string
+	Profile   string // "" → the active profile
+	Context   []Attachment
+}
+
+// ChatResult is a finished answer and how it was served.
+type ChatResult struct {
+	SessionID string             `json:"sessionId"`
+	Text      string             `json:"text"`
+	Provider  string             `json:"provider"`
+	Model     string             `json:"model"`
+	Bucket    string             `json:"bucket"`
+	Usage     providers.Usage    `json:"usage"`
+	CostUSD   float64            `json:"costUSD"`
+	Attempts  []balancer.Attempt `json:"attempts"`
+	Failovers int                `json:"failovers"`
+	Dropped   int                `json:"droppedTurns,omitempty"` // history turns dropped to fit
+}
+
+// Chat sends a prompt with its session's history through the balancer.
+// Deltas go to onDelta (may be nil) in order, from the calling goroutine, as
+// they arrive; Chat returns when the answer is complete, then records the
+// turn. Requests on one session are answered one at a time; different
+// sessions run in parallel. Cancelling ctx cancels the provider call and
+// records nothing.
+func (s *Service) Chat(ctx context.Context, req ChatRequest, onDelta func(text string)) (*ChatResult, error) {
+	prompt, err := s.composePrompt(req)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.balancerFor(ctx, req.Profile)
+	if err != nil {
+		return nil, err
+	}
+	id := req.SessionID
+	if id == "" {
+		id = newSessionID()
+	}
+	sess, err := s.sessions.acquire(id)
+	if err != nil {
+		return nil, err
+	}
+	defer s.sessions.release(sess)
+
+	msgs, dropped := s.sessions.messages(sess, prompt)
+	res, err := s.stream(ctx, a, &providers.Request{System: req.System, Messages: msgs}, onDelta)
+	if err != nil {
+		return nil, err
+	}
+	res.SessionID, res.Dropped = id, dropped
+	t := turn{Time: time.Now().UTC(), User: prompt, Assistant: res.Text, Provider: res.Provider, Model: res.Model, Bucket: res.Bucket}
+	if err := s.sessions.append(id, sess, t); err != nil {
+		// The answer is good; losing the turn on disk must not lose it.
+		s.log.Error().Err(err).Str("session", id).Msg("could not save the turn")
+		s.addWarning(err.Error())
+	}
+	return res, nil
+}
+
+// stream runs one request through a's balancer, reporting busy/idle and the
+// result's routing.
+func (s *Service) stream(ctx context.Context, a *active, req *providers.Request, onDelta func(string)) (*ChatResult, error) {
+	n := s.busy.Add(1)
+	s.emit(StatusEvent{Kind: "normal", Busy: true, Message: "working", Profile: a.name, Bucket: a.built.Balancer.LastServed()})
+	_ = n
+	var trace balancer.Trace
+	var text strings.Builder
+	var serr error
+	for ev, err := range a.built.Balancer.StreamTrace(ctx, req, &trace) {
+		if err != nil {
+			serr = err
+			break
+		}
+		if ev.Kind == providers.EventText && ev.Text != "" {
+			text.WriteString(ev.Text)
+			if onDelta != nil {
+				onDelta(ev.Text)
+			}
+		}
+	}
+	left := s.busy.Add(-1)
+	done := StatusEvent{Kind: "normal", Busy: left > 0, Profile: a.name, Bucket: trace.Served}
+	switch {
+	case serr != nil && ctx.Err() != nil:
+		done.Message = "cancelled"
+	case serr != nil:
+		done.Kind, done.Message = "error", serr.Error()
+		var ex *balancer.ExhaustedError
+		if !errors.As(serr, &ex) {
+			done.Kind = "warning"
+		}
+	case trace.Failovers > 0:
+		done.Kind, done.Message = "warning", fmt.Sprintf("served by %s after %d failover(s)", trace.Served, trace.Failovers)
+	default:
+		done.Message = "served by " + trace.Served
+	}
+	s.emit(done)
+	if serr != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("server: %w", context.Cause(ctx))
+		}
+		return nil, serr
+	}
+	return &ChatResult{
+		Text:      text.String(),
+		Provider:  trace.Provider,
+		Model:     trace.Model,
+		Bucket:    trace.Served,
+		Usage:     trace.Usage,
+		CostUSD:   trace.CostUSD,
+		Attempts:  trace.Attempts,
+		Failovers: trace.Failovers,
+	}, nil
+}
+
+// composePrompt checks a prompt and puts its attachments in front of it.
+func (s *Service) composePrompt(req ChatRequest) (string, error) {
+	if strings.TrimSpace(req.Prompt) == "" {
+		return "", inputErr("prompt", "empty")
+	}
+	size := len(req.Prompt) + len(req.System)
+	for _, a := range req.Context {
+		size += len(a.Text)
+	}
+	if size > s.opts.MaxPromptBytes {
+		return "", inputErr("prompt", "%d bytes with its context, more than the %d allowed; send a smaller selection", size, s.opts.MaxPromptBytes)
+	}
+	if !utf8.ValidString(req.Prompt) || !utf8.ValidString(req.System) {
+		return "", inputErr("prompt", "not valid UTF-8")
+	}
+	if len(req.Context) == 0 {
+		return req.Prompt, nil
+	}
+	var b strings.Builder
+	for i, a := range req.Context {
+		if !utf8.ValidString(a.Text) {
+			return "", inputErr(fmt.Sprintf("context[%d]", i), "not valid UTF-8")
+		}
+		fence := "```"
+		for strings.Contains(a.Text, fence) {
+			fence += "`"
+		}
+		if a.Path != "" {
+			fmt.Fprintf(&b, "File: %s\n", a.Path)
+		}
+		fmt.Fprintf(&b, "%s%s\n%s\n%s\n\n", fence, a.Language, strings.TrimRight(a.Text, "\n"), fence)
+	}
+	b.WriteString(req.Prompt)
+	return b.String(), nil
+}
+
+// Actions lists the code actions for a range. It never calls a provider and
+// costs a stat of settings.json.
+func (s *Service) Actions(hasDiagnostics bool) []Action {
+	user, err := s.settings.userActions()
+	if err != nil {
+		s.log.Warn().Err(err).Msg("settings.json actions ignored")
+	}
+	return actionList(hasDiagnostics, user)
+}
+
+// RunAction runs one code action. It is not part of any session; the reply's
+// code is extracted and indented like the original (see ActionResult).
+func (s *Service) RunAction(ctx context.Context, req ActionRequest, onDelta func(string)) (*ActionResult, error) {
+	if strings.TrimSpace(req.Code) == "" {
+		return nil, inputErr("code", "empty; select the code to act on")
+	}
+	if len(req.Code) > s.opts.MaxPromptBytes {
+		return nil, inputErr("code", "%d bytes, more than the %d allowed", len(req.Code), s.opts.MaxPromptBytes)
+	}
+	if !utf8.ValidString(req.Code) || !utf8.ValidString(req.Action) {
+		return nil, inputErr("code", "not valid UTF-8")
+	}
+	user, _ := s.settings.userActions()
+	system, prompt, edits, err := actionPrompt(req, user)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.balancerFor(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.stream(ctx, a, &providers.Request{System: system, Messages: []providers.Message{{Role: providers.RoleUser, Content: prompt}}}, onDelta)
+	if err != nil {
+		return nil, err
+	}
+	out := &ActionResult{ChatResult: *res}
+	if !edits {
+		out.Explanation = strings.TrimSpace(res.Text)
+		return out, nil
+	}
+	ex := extractCode(res.Text)
+	out.Code = fitIndent(req.Code, ex.Code)
+	out.Explanation = ex.Prose
+	return out, nil
+}

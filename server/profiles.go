@@ -1,0 +1,58 @@
+package server
+
+import (
+	"github.com/llxprt/llxprt-ls/profile"
+)
+
+// ProfileInfo is one saved profile, with the active one marked.
+type ProfileInfo struct {
+	profile.Summary
+	Active bool `json:"active"`
+}
+
+// Profiles lists the saved profiles; Active marks the one serving requests.
+func (s *Service) Profiles() ([]ProfileInfo, error) {
+	list, err := s.store.List()
+	if err != nil {
+		return nil, err
+	}
+	cur := s.cur.Load().name
+	out := make([]ProfileInfo, len(list))
+	for i, sum := range list {
+		out[i] = ProfileInfo{Summary: sum, Active: sum.Name == cur && cur != ""}
+	}
+	return out, nil
+}
+
+// SaveProfile validates a JSON (or TOML) profile document and saves it under
+// name. Saving the active profile rebuilds its balancer at once; a document
+// that does not parse is refused and nothing is written.
+func (s *Service) SaveProfile(name string, data []byte) error {
+	if err := s.store.SaveRaw(name, data); err != nil {
+		return err
+	}
+	s.onProfileChange(name)
+	return nil
+}
+
+// ShowProfile returns a saved profile's document with every secret masked.
+func (s *Service) ShowProfile(name string) (map[string]any, error) {
+	if err := profile.ValidName(name); err != nil {
+		return nil, err
+	}
+	p, err := s.store.Load(name)
+	if err != nil {
+		return nil, err
+	}
+	return p.Masked(), nil
+}
+
+// ActiveProfile returns the active profile's document with secrets masked
+// (nil when none is loaded) and its name ("" for an inline profile).
+func (s *Service) ActiveProfile() (string, map[string]any) {
+	a := s.cur.Load()
+	if a.prof == nil {
+		return a.name, nil
+	}
+	return a.name, a.prof.Masked()
+}

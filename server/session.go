@@ -1,0 +1,198 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/llxprt/llxprt-ls/providers"
+)
+
+// sessionIDPattern is what a session id may look like: it becomes a file
+// name, so no separators, no leading dot, bounded length.
+var sessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$`)
+
+// ValidSessionID reports whether id may name a session.
+func ValidSessionID(id string) bool { return sessionIDPattern.MatchString(id) }
+
+// newSessionID returns a fresh random id (128 bits, hex).
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// turn is one exchange of a conversation, persisted as one JSON line.
+type turn struct {
+	Time      time.Time `json:"time"`
+	User      string    `json:"user"`
+	Assistant string    `json:"assistant"`
+	Provider  string    `json:"provider,omitempty"`
+	Model     string    `json:"model,omitempty"`
+	Bucket    string    `json:"bucket,omitempty"`
+}
+
+// session is one conversation. mu serializes requests on it, so two prompts
+// sent at once to the same session are answered one after the other, each
+// seeing the other's turn.
+type session struct {
+	mu sync.Mutex
+	// turns holds at most max of the newest turns; total counts every turn
+	// ever read or written, so total-len(turns) turns were dropped.
+	turns []turn
+	total int
+	// offset is how far the file has been read: turns appended by another
+	// process (another editor, an MCP client) are picked up from there.
+	offset int64
+}
+
+// sessions keeps conversations in memory and on disk under dir, one file
+// <id>.jsonl per session. Each turn is appended with one write(2) of one
+// complete line on an O_APPEND descriptor and fsynced, so concurrent
+// processes never interleave inside a line and a crash can tear at most the
+// last line, which is ignored on load.
+type sessions struct {
+	dir string // "" keeps sessions in memory only
+	max int
+
+	mu   sync.Mutex
+	byID map[string]*session
+}
+
+func newSessions(dir string, max int) *sessions {
+	return &sessions{dir: dir, max: max, byID: map[string]*session{}}
+}
+
+// acquire returns the session with id locked (creating it when new) and
+// refreshed from disk. The caller must call release.
+func (ss *sessions) acquire(id string) (*session, error) {
+	if !ValidSessionID(id) {
+		return nil, &InputError{Field: "sessionId", Msg: fmt.Sprintf("%q: want 1-128 letters, digits, '-' or '_', starting with a letter or digit", shorten(id, 40))}
+	}
+	ss.mu.Lock()
+	s, ok := ss.byID[id]
+	if !ok {
+		s = &session{}
+		ss.byID[id] = s
+	}
+	ss.mu.Unlock()
+	s.mu.Lock()
+	if err := ss.refresh(id, s); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (ss *sessions) release(s *session) { s.mu.Unlock() }
+
+func (ss *sessions) path(id string) string { return filepath.Join(ss.dir, id+".jsonl") }
+
+// refresh reads the lines appended to the session's file since the last
+// read. A last line without its newline is a write in progress or torn by a
+// crash: it is left for the next read.
+func (ss *sessions) refresh(id string, s *session) error {
+	if ss.dir == "" {
+		return nil
+	}
+	f, err := os.Open(ss.path(id))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("server: open session %s: %w", id, err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(s.offset, io.SeekStart); err != nil {
+		return fmt.Errorf("server: read session %s: %w", id, err)
+	}
+	r := bufio.NewReaderSize(f, 64<<10)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // a partial line stays unread
+			}
+			return fmt.Errorf("server: read session %s: %w", id, err)
+		}
+		s.offset += int64(len(line))
+		var t turn
+		if json.Unmarshal(bytes.TrimSpace(line), &t) != nil {
+			continue // a corrupt line loses one turn, never the session
+		}
+		ss.add(s, t)
+	}
+}
+
+func (ss *sessions) add(s *session, t turn) {
+	s.turns = append(s.turns, t)
+	s.total++
+	if over := len(s.turns) - ss.max; ss.max > 0 && over > 0 {
+		s.turns = append(s.turns[:0:0], s.turns[over:]...)
+	}
+}
+
+// append records a finished turn: on disk first, then in memory.
+func (ss *sessions) append(id string, s *session, t turn) error {
+	if ss.dir != "" {
+		line, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("server: encode turn: %w", err)
+		}
+		line = append(line, '\n')
+		if err := os.MkdirAll(ss.dir, 0o700); err != nil {
+			return fmt.Errorf("server: sessions dir: %w", err)
+		}
+		f, err := os.OpenFile(ss.path(id), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("server: open session %s: %w", id, err)
+		}
+		_, werr := f.Write(line)
+		if werr == nil {
+			werr = f.Sync()
+		}
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("server: save session %s: %w", id, werr)
+		}
+		// Pick up our own line (and any another process wrote before it).
+		if err := ss.refresh(id, s); err != nil {
+			return err
+		}
+		return nil
+	}
+	ss.add(s, t)
+	return nil
+}
+
+// messages turns the kept history plus the new prompt into a request's
+// messages; dropped says how many earlier turns the model will not see.
+func (ss *sessions) messages(s *session, prompt string) (msgs []providers.Message, dropped int) {
+	msgs = make([]providers.Message, 0, 2*len(s.turns)+1)
+	for _, t := range s.turns {
+		msgs = append(msgs,
+			providers.Message{Role: providers.RoleUser, Content: t.User},
+			providers.Message{Role: providers.RoleAssistant, Content: t.Assistant})
+	}
+	msgs = append(msgs, providers.Message{Role: providers.RoleUser, Content: prompt})
+	return msgs, s.total - len(s.turns)
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
