@@ -31,13 +31,13 @@ var errInvalidRequest = errors.New("invalid request")
 func buildParams(req *providers.Request) (sdk.MessageNewParams, error) {
 	var p sdk.MessageNewParams
 	if req == nil {
-		return p, fmt.Errorf("anthropic: %w: nil request", errInvalidRequest)
+		return p, fmt.Errorf("%w: nil request", errInvalidRequest)
 	}
 	if req.Model == "" {
-		return p, fmt.Errorf("anthropic: %w: no model", errInvalidRequest)
+		return p, fmt.Errorf("%w: no model", errInvalidRequest)
 	}
 	if len(req.Messages) == 0 {
-		return p, fmt.Errorf("anthropic: %w: no messages", errInvalidRequest)
+		return p, fmt.Errorf("%w: no messages", errInvalidRequest)
 	}
 	p.Model = sdk.Model(req.Model)
 	if req.System != "" {
@@ -52,7 +52,7 @@ func buildParams(req *providers.Request) (sdk.MessageNewParams, error) {
 		case providers.RoleAssistant:
 			role = sdk.MessageParamRoleAssistant
 		default:
-			return p, fmt.Errorf("anthropic: %w: message %d has role %q, want user or assistant", errInvalidRequest, i, m.Role)
+			return p, fmt.Errorf("%w: message %d has role %q, want user or assistant", errInvalidRequest, i, m.Role)
 		}
 		p.Messages = append(p.Messages, sdk.MessageParam{Role: role, Content: []sdk.ContentBlockParamUnion{sdk.NewTextBlock(m.Content)}})
 	}

@@ -35,12 +35,12 @@ var statusForType = map[string]int{
 // errRefusal is the cause of a KindContentFiltered error: the stream ended
 // with stop_reason "refusal" (Anthropic's streaming safety classifiers
 // stopped the reply). Text already yielded stays yielded.
-var errRefusal = errors.New("anthropic: stop_reason refusal: the reply was stopped by the safety classifiers")
+var errRefusal = errors.New("the reply was stopped by the safety classifiers")
 
 // tokenError is a failure of Config.Token, the OAuth token source.
 type tokenError struct{ err error }
 
-func (e *tokenError) Error() string { return "anthropic: oauth token: " + e.err.Error() }
+func (e *tokenError) Error() string { return "oauth token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
 // toProviderErr is the one place where a failure becomes a classified
@@ -55,12 +55,10 @@ func (c *Client) toProviderErr(ctx context.Context, err error) *providers.Error 
 	// The caller's context decides first: a cancel surfaces from the SDK as
 	// anything from context.Canceled to "use of closed network connection".
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		cause := context.Cause(ctx)
-		wrapped := fmt.Errorf("anthropic: %w", ctxErr)
-		if cause != nil && cause != ctxErr {
-			wrapped = fmt.Errorf("anthropic: %w: %w", ctxErr, cause)
+		if cause := context.Cause(ctx); cause != nil && cause != ctxErr {
+			ctxErr = fmt.Errorf("%w: %w", ctxErr, cause)
 		}
-		return providers.TransportError(c.name, wrapped)
+		return providers.TransportError(c.name, ctxErr)
 	}
 	var ae *sdk.Error
 	if errors.As(err, &ae) {
@@ -68,19 +66,19 @@ func (c *Client) toProviderErr(ctx context.Context, err error) *providers.Error 
 	}
 	var te *tokenError
 	if errors.As(err, &te) {
-		return &providers.Error{Provider: c.name, Kind: providers.KindAuth, Message: "could not get an OAuth token", Err: err}
+		return &providers.Error{Provider: c.name, Kind: providers.KindAuth, Err: err}
 	}
 	if errors.Is(err, errRefusal) {
-		return &providers.Error{Provider: c.name, Kind: providers.KindContentFiltered, Message: "stop_reason refusal", Err: err}
+		return &providers.Error{Provider: c.name, Kind: providers.KindContentFiltered, Message: "stop_reason refusal: " + err.Error(), Err: err}
 	}
 	if errors.Is(err, errInvalidRequest) {
-		return &providers.Error{Provider: c.name, Kind: providers.KindBadRequest, Message: err.Error(), Err: err}
+		return &providers.Error{Provider: c.name, Kind: providers.KindBadRequest, Err: err}
 	}
+	// Below HTTP. The *providers.Error names the provider, so the cause is
+	// not prefixed again.
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		err = fmt.Errorf("anthropic: malformed stream event: %w", err)
-	} else if !strings.HasPrefix(err.Error(), "anthropic: ") {
-		err = fmt.Errorf("anthropic: %w", err)
+		err = fmt.Errorf("malformed stream event: %w", err)
 	}
 	return providers.TransportError(c.name, err)
 }

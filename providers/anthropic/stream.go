@@ -2,7 +2,6 @@ package anthropic
 
 import (
 	"context"
-	"fmt"
 	"iter"
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
@@ -91,7 +90,7 @@ func (c *Client) read(ctx context.Context, stream eventStream, yield func(provid
 	if !stopped {
 		err := stream.Err()
 		if err == nil {
-			err = fmt.Errorf("anthropic: %w", providers.ErrIncompleteStream)
+			err = providers.ErrIncompleteStream
 		}
 		yield(providers.Event{}, c.toProviderErr(ctx, err))
 		return
