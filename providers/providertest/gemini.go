@@ -25,7 +25,8 @@ import (
 //     and the full usage;
 //   - POST …:generateContent with the whole reply as one JSON object;
 //   - GET /{v1beta,v1}/models with a small model list, and GET
-//     …/models/{model} with one entry.
+//     …/models/{model} with one entry (404 NOT_FOUND for a model it does
+//     not list).
 //
 // Errors use Google's body, {"error": {"code", "message", "status",
 // "details"}}, with the canonical status name for the HTTP code (429
@@ -197,24 +198,30 @@ func (geminiWire) blocked(c *Call) (reason string, prompt bool) {
 	return "", false
 }
 
-// Plain answers the model list and non-streamed generateContent.
-func (w geminiWire) Plain(c *Call) ([]byte, bool) {
+// Plain answers the model list (404 for a model it does not list) and
+// non-streamed generateContent.
+func (w geminiWire) Plain(c *Call) (int, []byte, bool) {
 	p := c.Req.Path
 	if c.Req.Method == http.MethodGet {
 		if strings.HasSuffix(p, "/models") {
 			b, _ := json.MarshalIndent(map[string]any{"models": geminiModels}, "", "  ")
-			return b, true
+			return http.StatusOK, b, true
+		}
+		i := strings.Index(p, "/models/")
+		if i < 0 {
+			return http.StatusNotFound, []byte(GeminiErrorBody(http.StatusNotFound, "NOT_FOUND", "Method not found.")), true
 		}
 		for _, m := range geminiModels {
-			if strings.HasSuffix(p, "/"+m["name"].(string)) {
+			if p[i+1:] == m["name"].(string) {
 				b, _ := json.MarshalIndent(m, "", "  ")
-				return b, true
+				return http.StatusOK, b, true
 			}
 		}
-		return nil, false
+		return http.StatusNotFound, []byte(GeminiErrorBody(http.StatusNotFound, "NOT_FOUND",
+			p[i+1:]+" is not found for API version "+strings.Trim(p[:i], "/")+", or is not supported for generateContent.")), true
 	}
 	if !strings.HasSuffix(p, ":generateContent") {
-		return nil, false
+		return 0, nil, false
 	}
 	var text, thought strings.Builder
 	for _, t := range c.Script.Thinking {
@@ -245,7 +252,7 @@ func (w geminiWire) Plain(c *Call) ([]byte, bool) {
 		"usageMetadata": json.RawMessage(geminiUsageJSON(u, geminiThoughts(c))),
 		"modelVersion":  w.version(c),
 	}, "", "  ")
-	return b, true
+	return http.StatusOK, b, true
 }
 
 func (geminiWire) Begin(*Call) {}
