@@ -459,3 +459,43 @@ func TestHTTPClientUsedAndNotModified(t *testing.T) {
 		t.Error("New replaced the caller's transport")
 	}
 }
+
+func TestConcurrentStreams(t *testing.T) {
+	srv := newServer(t)
+	var tokens atomic.Int64
+	c := newClient(t, providers.Config{BaseURL: srv.URL, Token: func(context.Context) (string, error) {
+		tokens.Add(1)
+		return "tok", nil
+	}})
+	const n = 16
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			req := hello("gemini-2.5-flash")
+			req.Messages[0].Content = strings.Repeat("q", i+1)
+			var text strings.Builder
+			for ev, err := range c.Stream(t.Context(), req) {
+				if err != nil {
+					errs <- err
+					return
+				}
+				if ev.Kind == providers.EventText {
+					text.WriteString(ev.Text)
+				}
+			}
+			if got := text.String(); got != strings.Join(providertest.DefaultText, "") {
+				errs <- errors.New("stream " + req.Messages[0].Content + " got " + got)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if tokens.Load() != n {
+		t.Errorf("Token called %d times, want once per request (%d)", tokens.Load(), n)
+	}
+}
