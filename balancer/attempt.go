@@ -63,56 +63,51 @@ func (w *watchdog) stop() {
 // invisible and the run can move on; from the first content on, events go
 // straight to the caller. done reports that the request is over.
 func (r *run) attemptInline(m *member, probe, retry bool) (done bool) {
-	a := r.begin(m, probe, retry, false)
-	creq := r.requestFor(m)
+	st := &r.cur
+	*st = inlineState{pending: st.pending[:0]}
+	a := r.begin(&st.a, m, probe, retry, false)
+	creq := r.requestFor(&st.req, m)
 	actx := r.ctx
 	w := newWatchdog(r.ctx, &r.b.s)
 	if w != nil {
 		actx = w.ctx
 		defer w.stop()
 	}
-	var (
-		pending   []providers.Event
-		usage     providers.Usage
-		committed bool
-		stopped   bool
-		ferr      error
-	)
 	for ev, err := range m.b.Provider.Stream(actx, creq) {
 		if err != nil {
-			ferr = err
+			st.err = err
 			break
 		}
 		if w != nil {
 			w.touch(ev.IsContent())
 		}
 		if ev.Usage != nil {
-			usage = *ev.Usage
+			st.usage = *ev.Usage
 		}
-		if !committed {
+		if !st.committed {
 			if !ev.IsContent() && ev.Kind != providers.EventDone {
-				pending = append(pending, ev)
+				st.pending = append(st.pending, ev)
 				continue
 			}
-			committed = true
+			st.committed = true
 			a.ttft = r.b.now().Sub(a.start)
-			if !r.flush(pending) {
-				stopped = true
+			if !r.flush(st.pending) {
+				st.stopped = true
 				break
 			}
 		}
 		if !r.yield(ev, nil) {
-			stopped = true
+			st.stopped = true
 			break
 		}
 	}
-	if ferr == nil {
-		r.served(a, usage, stopped)
+	if st.err == nil {
+		r.served(a, st.usage, st.stopped)
 		return true
 	}
-	e := r.classify(m, ferr, w)
-	if committed {
-		r.committedFailure(a, e, usage)
+	e := r.classify(m, st.err, w)
+	if st.committed {
+		r.committedFailure(a, e, st.usage)
 		return true
 	}
 	if r.fail(a, e, false) {

@@ -19,6 +19,8 @@ type item struct {
 // caller takes events, so back-pressure is kept.
 type racer struct {
 	a       *attempt
+	att     attempt
+	req     providers.Request
 	w       *watchdog
 	cancel  context.CancelCauseFunc
 	ch      chan item
@@ -30,13 +32,14 @@ type racer struct {
 }
 
 func (r *run) launch(m *member, probe, retry, hedge bool) *racer {
-	x := &racer{a: r.begin(m, probe, retry, hedge), ch: make(chan item), abandon: make(chan struct{}), done: make(chan struct{})}
+	x := &racer{ch: make(chan item), abandon: make(chan struct{}), done: make(chan struct{})}
+	x.a = r.begin(&x.att, m, probe, retry, hedge)
 	var ctx context.Context
 	ctx, x.cancel = context.WithCancelCause(r.ctx)
 	if x.w = newWatchdog(ctx, &r.b.s); x.w != nil {
 		ctx = x.w.ctx
 	}
-	creq := r.requestFor(m)
+	creq := r.requestFor(&x.req, m)
 	go func() {
 		defer close(x.done)
 		send := func(it item) bool {

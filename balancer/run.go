@@ -54,9 +54,9 @@ type run struct {
 
 	start     time.Time
 	order     []*member
-	orderBuf  [8]*member
+	orderBuf  [4]*member
 	mr        []memberRun
-	mrBuf     [8]memberRun
+	mrBuf     [4]memberRun
 	pos       int
 	tokens    int // estimated input tokens, -1 when no known window can be exceeded
 	tooLongAt int // a bucket with this window rejected the prompt as too long
@@ -66,6 +66,20 @@ type run struct {
 	waited    time.Duration
 	prev      *member // last member that failed, for failover events
 	prevWhy   string
+
+	// The inline attempt's state lives here rather than in locals the
+	// stream's loop body captures, which would each cost an allocation.
+	cur inlineState
+}
+
+type inlineState struct {
+	a         attempt
+	req       providers.Request
+	pending   []providers.Event
+	usage     providers.Usage
+	committed bool
+	stopped   bool
+	err       error
 }
 
 func (r *run) do(ctx context.Context) {
@@ -252,10 +266,10 @@ func (r *run) skip(m *member, state, reason string, until time.Time, final bool)
 	}
 }
 
-// begin starts an attempt: counters, failover and start events.
-func (r *run) begin(m *member, probe, retry, hedge bool) *attempt {
+// begin starts an attempt in a: counters, failover and start events.
+func (r *run) begin(a *attempt, m *member, probe, retry, hedge bool) *attempt {
 	b := r.b
-	a := &attempt{m: m, probe: probe, retry: retry, hedge: hedge, start: b.now()}
+	*a = attempt{m: m, probe: probe, retry: retry, hedge: hedge, start: b.now()}
 	r.mr[m.idx].tries++
 	m.c.started(retry)
 	if r.prev != nil && r.prev != m {
@@ -268,14 +282,15 @@ func (r *run) begin(m *member, probe, retry, hedge bool) *attempt {
 	return a
 }
 
-// requestFor is the request as m sends it: its model, its params on top.
-func (r *run) requestFor(m *member) *providers.Request {
-	c := *r.req
+// requestFor fills c with the request as m sends it: its model, its params
+// on top. The caller's request is never modified.
+func (r *run) requestFor(c *providers.Request, m *member) *providers.Request {
+	*c = *r.req
 	c.Model = m.b.Model
 	if !emptyParams(&m.b.Params) {
 		c.Params = r.req.Params.Merge(m.b.Params)
 	}
-	return &c
+	return c
 }
 
 func emptyParams(p *providers.Params) bool {
@@ -383,6 +398,9 @@ func (r *run) exhausted() {
 			r.yield(providers.Event{}, &providers.Error{Provider: "lb", Kind: providers.KindCanceled, Message: "cancelled by the caller", Err: r.ctx.Err()})
 			return
 		}
+	}
+	if last == nil {
+		last = unavailableError(states, now)
 	}
 	e := &ExhaustedError{Buckets: states, Last: last}
 	b.emit(Event{Kind: Exhausted, Reason: e.Error(), Time: now})
@@ -501,4 +519,40 @@ func (r *run) fail(a *attempt, e *providers.Error, committed bool) (giveUp bool)
 // isStatusKind reports the kinds failover_status_codes governs.
 func isStatusKind(k providers.ErrorKind) bool {
 	return k == providers.KindRateLimited || k == providers.KindOverloaded || k == providers.KindServer
+}
+
+// unavailableError stands for "nothing was tried": every bucket is cooling
+// down, open, disabled or too small. Its kind follows the bucket that frees
+// soonest (a cooldown reads as rate limited, an open circuit as overloaded)
+// and RetryAfter says when, so a caller without a trace can still tell.
+func unavailableError(states []BucketState, now time.Time) *providers.Error {
+	e := &providers.Error{Provider: "lb", Kind: providers.KindAuth, Message: "no bucket is available"}
+	var soonest time.Time
+	for _, s := range states {
+		kind := providers.KindUnknown
+		switch s.State {
+		case "cooldown", "busy":
+			kind = providers.KindRateLimited
+		case "open", "half-open":
+			kind = providers.KindOverloaded
+		case "too small":
+			if e.Kind == providers.KindAuth {
+				e.Kind = providers.KindContextTooLong
+			}
+		}
+		if kind == providers.KindUnknown {
+			continue
+		}
+		if soonest.IsZero() || (!s.Until.IsZero() && s.Until.Before(soonest)) {
+			e.Kind = kind
+			if !s.Until.IsZero() {
+				soonest = s.Until
+			}
+		}
+	}
+	if !soonest.IsZero() {
+		e.RetryAfter = soonest.Sub(now)
+		e.Message = "every bucket is cooling down or open; the first frees at " + soonest.Format("15:04:05")
+	}
+	return e
 }
