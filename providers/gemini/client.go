@@ -32,6 +32,7 @@ const noKey = "llxprt-no-api-key"
 type Client struct {
 	name  string
 	genai *genai.Client
+	http  *http.Client
 }
 
 var _ providers.Provider = (*Client)(nil)
@@ -53,10 +54,11 @@ func New(cfg providers.Config) (*Client, error) {
 	for k, v := range cfg.Headers {
 		headers.Set(k, v)
 	}
+	hc := httpClient(cfg)
 	gc, err := genai.NewClient(context.Background(), &genai.ClientConfig{
 		APIKey:     key,
 		Backend:    genai.BackendGeminiAPI,
-		HTTPClient: httpClient(cfg),
+		HTTPClient: hc,
 		HTTPOptions: genai.HTTPOptions{
 			BaseURL:    base,
 			APIVersion: version,
@@ -77,11 +79,15 @@ func New(cfg providers.Config) (*Client, error) {
 	if name == "" {
 		name = "gemini"
 	}
-	return &Client{name: name, genai: gc}, nil
+	return &Client{name: name, genai: gc, http: hc}, nil
 }
 
 // Name returns the provider id from the config, "gemini" by default.
 func (c *Client) Name() string { return c.name }
+
+// CloseIdleConnections closes the client's idle keep-alive connections (on
+// shutdown, or when a profile switch drops this client).
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // splitBaseURL returns the base URL and API version to give the SDK. A base
 // URL that ends in an API version ("https://proxy/v1beta") is split so the
@@ -204,6 +210,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		m.status, m.header = resp.StatusCode, resp.Header
 	}
 	return resp, err
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// wrapped transport.
+func (t *transport) CloseIdleConnections() {
+	if ci, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
 }
 
 // respMeta is where the transport leaves one call's HTTP status and headers.

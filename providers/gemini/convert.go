@@ -72,12 +72,20 @@ func (c *Client) convert(req *providers.Request) (string, []*genai.Content, *gen
 	if err != nil {
 		return "", nil, nil, err
 	}
-	cfg.HTTPOptions.ExtraBody = extraBody(gen, req.Params.Extra)
+	if eb := extraBody(gen, req.Params.Extra); eb != nil {
+		// Merged here rather than through HTTPOptions.ExtraBody, whose merge
+		// logs to the standard logger whenever a number's Go type differs
+		// (an int from TOML over the SDK's float64).
+		cfg.HTTPOptions.ExtrasRequestProvider = func(body map[string]any) map[string]any {
+			merge(body, eb)
+			return body
+		}
+	}
 	return model, contents, cfg, nil
 }
 
 // mapParams sets the typed parameters. It returns the ones that go into
-// generationConfig through ExtraBody instead of the SDK's fields:
+// generationConfig through the extra body instead of the SDK's fields:
 // temperature, topP and topK are float32 there, and 0.7 would reach the wire
 // as 0.699999988079071.
 func (c *Client) mapParams(cfg *genai.GenerateContentConfig, p *providers.Params) (map[string]any, error) {
@@ -126,8 +134,7 @@ func (c *Client) mapParams(cfg *genai.GenerateContentConfig, p *providers.Params
 	return gen, nil
 }
 
-// extraBody is what the SDK merges into the body it built (recursively for
-// objects, the merged value winning): gen (the typed float parameters) and
+// extraBody is what is merged into the body the SDK built (see [merge]): gen (the typed float parameters) and
 // the user's Extra keys, placed by the rule in the package doc:
 //
 //   - "generationConfig" / "generation_config" holding an object: its keys
@@ -162,6 +169,22 @@ func extraBody(gen, extra map[string]any) map[string]any {
 		return nil
 	}
 	return body
+}
+
+// merge sets every key of src in dest, recursing where both hold an object,
+// so src wins on a clash but keeps dest's other keys. dest is the SDK's body,
+// built afresh for each request; src and the values it holds are never
+// modified.
+func merge(dest, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dest[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+		}
+		dest[k] = v
+	}
 }
 
 // camel turns snake_case into camelCase ("response_mime_type" →

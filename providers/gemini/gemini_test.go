@@ -22,18 +22,14 @@ func newServer(t testing.TB) *providertest.Server {
 	return srv
 }
 
-// newClient builds a client on its own transport, closed with the test.
+// newClient builds a client whose idle connections close with the test.
 func newClient(t testing.TB, cfg providers.Config) *Client {
 	t.Helper()
-	if cfg.HTTPClient == nil {
-		tr := defaultTransport(0)
-		t.Cleanup(tr.CloseIdleConnections)
-		cfg.HTTPClient = &http.Client{Transport: tr}
-	}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(c.CloseIdleConnections)
 	return c
 }
 
