@@ -26,6 +26,18 @@ type FromPage =
   | { type: 'clearContext' }
   | { type: 'ready' };
 
+/** What the end-to-end test hook learns about each finished turn. */
+export interface TurnTrace {
+  id: number;
+  prompt: string;
+  state: string;
+  deltas: number;
+  answer: string;
+  footer: string;
+  note: string;
+  sessionId: string;
+}
+
 /** How often streamed text is pushed to the page, at most. */
 const renderIntervalMs = 50;
 
@@ -41,6 +53,7 @@ export class ChatPanel implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly server: Server,
+    private readonly trace?: (t: TurnTrace) => void,
   ) {
     this.lastEditor = vscode.window.activeTextEditor;
     this.disposables.push(
@@ -180,9 +193,11 @@ export class ChatPanel implements vscode.Disposable {
       };
     }
     let progress: vscode.Disposable | undefined;
+    let deltas = 0;
     try {
       progress = await this.server.onProgress<ChatProgress>(token, (v) => {
         if (v && typeof v.text === 'string' && this.model.delta(turn.id, v.text)) {
+          deltas++;
           this.scheduleRender(turn.id);
         }
       });
@@ -201,6 +216,10 @@ export class ChatPanel implements vscode.Disposable {
       }
       this.renderTurn(turn.id);
       this.post({ type: 'session', sessionId: this.model.sessionId });
+      const t = this.model.turn(turn.id);
+      if (this.trace && t) {
+        this.trace({ id: t.id, prompt: t.prompt, state: t.state, deltas, answer: t.answer, footer: t.footer, note: t.note, sessionId: this.model.sessionId });
+      }
     }
   }
 

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ChatPanel, selectionContext } from './chatPanel';
+import { ChatPanel, selectionContext, type TurnTrace } from './chatPanel';
 import { Server } from './client';
 import { loadProfile } from './profiles';
 import type { Status } from './protocol';
@@ -47,7 +47,17 @@ export function activate(context: vscode.ExtensionContext): void {
   render();
 
   const server = new Server(context, output, onStatus);
-  const chat = new ChatPanel(context, server);
+  const turns: TurnTrace[] = [];
+  const chat = new ChatPanel(
+    context,
+    server,
+    hooksDir
+      ? (t) => {
+          turns.push(t);
+          writeJson(path.join(hooksDir, 'chat.json'), turns);
+        }
+      : undefined,
+  );
   const sp = new StatusPanel(server, onStatusReply);
   panels.status = sp;
 

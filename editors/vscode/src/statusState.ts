@@ -132,9 +132,9 @@ export function statusView(state: StatusState): StatusView {
       : state.severity === 'warning'
         ? '$(warning)'
         : '$(sparkle)';
-  const profile = state.profile || 'default profile';
-  const text = `${icon} LLxprt: ${profile}${state.bucket ? ` · ${state.bucket}` : ''}`;
-  const lines = [`LLxprt profile: ${profile}`];
+  // An inline profile (--profile JSON, --demo) has no name.
+  const text = `${icon} LLxprt${state.profile ? `: ${state.profile}` : ''}${state.bucket ? ` · ${state.bucket}` : ''}`;
+  const lines = [`LLxprt profile: ${state.profile || '(inline or none)'}`];
   if (state.bucket) {
     lines.push(`Last served by: ${state.bucket}`);
   }

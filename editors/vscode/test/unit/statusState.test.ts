@@ -25,7 +25,7 @@ describe('status bar state machine', () => {
       command: 'llxprt.restartServer',
       tooltip: /not found on PATH/,
     },
-    { name: 'running, nothing known yet', inputs: running, text: '$(sparkle) LLxprt: default profile', background: undefined, command: 'llxprt.showStatus' },
+    { name: 'running, nothing known yet', inputs: running, text: '$(sparkle) LLxprt', background: undefined, command: 'llxprt.showStatus' },
     {
       name: 'served normally',
       inputs: [...running, { type: 'event', event: { kind: 'normal', profile: 'demo', bucket: 'anthropic', busy: false } }],
@@ -109,6 +109,14 @@ describe('status bar state machine', () => {
       text: '$(warning) LLxprt: demo · openai',
       background: 'warning',
       command: 'llxprt.showStatus',
+    },
+    {
+      name: 'an inline profile has no name',
+      inputs: [...running, { type: 'event', event: { kind: 'normal', profile: '', bucket: 'openai' } }],
+      text: '$(sparkle) LLxprt · openai',
+      background: undefined,
+      command: 'llxprt.showStatus',
+      tooltip: /profile: \(inline or none\)/,
     },
     {
       name: 'server stopped',

