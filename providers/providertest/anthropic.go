@@ -22,7 +22,9 @@ import (
 //     usage with output_tokens) and message_stop. Thinking pieces come in a
 //     thinking block at index 0, before the text block;
 //   - POST /v1/messages without "stream" with the whole Message object;
-//   - GET /v1/models with a small model list.
+//   - POST /v1/messages/count_tokens, GET /v1/models and GET
+//     /v1/models/{id} (a small model list); any other route gets a 404
+//     not_found_error.
 //
 // Every reply carries a request-id header. Errors use Anthropic's body,
 // {"type":"error","error":{"type","message"},"request_id"}, with the error
@@ -263,30 +265,51 @@ func (w *anthropicWire) Malformed(c *Call) {
 	c.Raw([]byte("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":" + strconv.Itoa(max(st.index, 0)) + ",\"delta\":{\"type\":\"text_delta\",\"text\":\"broken\n\n"))
 }
 
+var _ Plain = (*anthropicWire)(nil)
+
 // Plain answers the non-streamed routes: a Message object for a
-// POST /v1/messages without "stream": true, and the model list.
-func (w *anthropicWire) Plain(c *Call) ([]byte, bool) {
+// POST /v1/messages without "stream": true, token counting, the model list
+// and one model; any other route is Anthropic's 404 not_found_error.
+func (w *anthropicWire) Plain(c *Call) (int, []byte, bool) {
+	path := c.Req.Path
 	switch {
-	case c.Req.Method == http.MethodGet && strings.HasSuffix(c.Req.Path, "/v1/models"):
-		b, _ := json.Marshal(map[string]any{
-			"data": []map[string]any{
-				{"type": "model", "id": "claude-sonnet-4-5", "display_name": "Claude Sonnet 4.5", "created_at": "2025-09-29T00:00:00Z"},
-				{"type": "model", "id": "claude-haiku-4-5", "display_name": "Claude Haiku 4.5", "created_at": "2025-10-15T00:00:00Z"},
-			},
-			"has_more": false, "first_id": "claude-sonnet-4-5", "last_id": "claude-haiku-4-5",
-		})
-		return b, true
-	case c.Req.Method == http.MethodPost && strings.HasSuffix(c.Req.Path, "/v1/messages"):
+	case c.Req.Method == http.MethodPost && strings.HasSuffix(path, "/v1/messages"):
 		var req struct {
 			Stream bool `json:"stream"`
 		}
 		_ = json.Unmarshal(c.Req.Body, &req)
 		if req.Stream {
-			return nil, false
+			return 0, nil, false
 		}
-		return w.message(c), true
+		return 0, w.message(c), true
+	case c.Req.Method == http.MethodPost && strings.HasSuffix(path, "/v1/messages/count_tokens"):
+		in, _ := inputUsage(c)
+		b, _ := json.Marshal(map[string]int{"input_tokens": in})
+		return 0, b, true
+	case c.Req.Method == http.MethodGet && strings.HasSuffix(path, "/v1/models"):
+		b, _ := json.Marshal(map[string]any{
+			"data": anthropicModels, "has_more": false,
+			"first_id": anthropicModels[0]["id"], "last_id": anthropicModels[len(anthropicModels)-1]["id"],
+		})
+		return 0, b, true
+	case c.Req.Method == http.MethodGet && strings.Contains(path, "/v1/models/"):
+		id := path[strings.LastIndex(path, "/")+1:]
+		for _, m := range anthropicModels {
+			if m["id"] == id {
+				b, _ := json.Marshal(m)
+				return 0, b, true
+			}
+		}
 	}
-	return nil, false
+	b, _ := json.Marshal(anthropicErrorEnvelope{Type: "error", Error: anthropicErrorObject{Type: "not_found_error", Message: "Not found: " + c.Req.Method + " " + path}})
+	return http.StatusNotFound, b, true
+}
+
+// anthropicModels is what GET /v1/models lists.
+var anthropicModels = []map[string]any{
+	{"type": "model", "id": "claude-sonnet-4-5", "display_name": "Claude Sonnet 4.5", "created_at": "2025-09-29T00:00:00Z"},
+	{"type": "model", "id": "claude-haiku-4-5", "display_name": "Claude Haiku 4.5", "created_at": "2025-10-15T00:00:00Z"},
+	{"type": "model", "id": "claude-opus-4-1", "display_name": "Claude Opus 4.1", "created_at": "2025-08-05T00:00:00Z"},
 }
 
 // message builds the whole Message a non-streamed request gets.
