@@ -94,8 +94,10 @@
 // code (or its status name when the code is missing). On top of the
 // neutral table in package providers:
 //
-//	429 RESOURCE_EXHAUSTED          rate_limited, always: Google words its per-minute
-//	                                quota errors "check your plan and billing details"
+//	429 RESOURCE_EXHAUSTED          rate_limited: Google words its per-minute quota
+//	                                errors "check your plan and billing details"
+//	429 "Your prepayment credits are depleted"
+//	                                billing
 //	RetryInfo retryDelay "12s"      RetryAfter 12s (the larger of it and the headers)
 //	503 UNAVAILABLE "overloaded"    overloaded
 //	400 "The input token count (N) exceeds the maximum number of tokens allowed (M)."

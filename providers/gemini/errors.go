@@ -104,10 +104,12 @@ func (c *Client) apiError(ae genai.APIError, meta *respMeta) *providers.Error {
 
 // refine applies what Google's error body says beyond the HTTP status:
 //
-//   - 429 RESOURCE_EXHAUSTED is always KindRateLimited: Google words its
+//   - 429 RESOURCE_EXHAUSTED is KindRateLimited: Google words its
 //     per-minute quota errors "You exceeded your current quota, please check
 //     your plan and billing details", which the neutral table would read as
-//     billing, and attaches a RetryInfo delay to retry after;
+//     billing, and attaches a RetryInfo delay to retry after. Only "Your
+//     prepayment credits are depleted" (paid tier out of credit) is
+//     KindBilling;
 //   - a google.rpc.RetryInfo "retryDelay" sets RetryAfter when it is longer
 //     than the headers' hint;
 //   - a 400 whose ErrorInfo reason is API_KEY_INVALID (or whose status is
@@ -116,6 +118,9 @@ func (c *Client) apiError(ae genai.APIError, meta *respMeta) *providers.Error {
 func refine(e *providers.Error, ae genai.APIError) {
 	if e.Status == http.StatusTooManyRequests {
 		e.Kind = providers.KindRateLimited
+		if strings.Contains(strings.ToLower(ae.Message), "credits are depleted") {
+			e.Kind = providers.KindBilling
+		}
 	}
 	if d := retryDelay(ae.Details); d > e.RetryAfter {
 		e.RetryAfter = d
