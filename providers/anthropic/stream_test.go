@@ -3,6 +3,7 @@ package anthropic
 import (
 	"encoding/json"
 	"errors"
+	"net/http/httptrace"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -207,5 +208,26 @@ func TestReadEventShapes(t *testing.T) {
 				t.Fatalf("error = %v, want kind %v", gotErr, tt.wantKind)
 			}
 		})
+	}
+}
+
+// TestConnectionReused checks that a finished stream hands its connection
+// back to the pool: the adapter reads past message_stop to the end of the
+// body, so the next request does not pay for a new connection (a TLS
+// handshake against the real API).
+func TestConnectionReused(t *testing.T) {
+	s := newFake(t)
+	c := newClient(t, providers.Config{BaseURL: s.URL})
+	var reused []bool
+	ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { reused = append(reused, info.Reused) },
+	})
+	for range 3 {
+		if _, err := collect(ctx, c, hello()); err != nil {
+			t.Fatalf("Stream: %v", err)
+		}
+	}
+	if diff := cmp.Diff([]bool{false, true, true}, reused); diff != "" {
+		t.Errorf("connection reuse (-want +got):\n%s", diff)
 	}
 }
