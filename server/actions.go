@@ -218,17 +218,27 @@ func codeContext(req ActionRequest) string {
 			fmt.Fprintf(&b, "- %s\n", d)
 		}
 	}
-	fence := "```"
-	for strings.Contains(req.Code, fence) {
-		fence += "`"
-	}
-	fmt.Fprintf(&b, "\n%s%s\n%s\n%s\n", fence, req.Language, strings.TrimRight(req.Code, "\n"), fence)
+	b.WriteString("\n")
+	b.WriteString(fenced(req.Code, req.Language))
+	b.WriteString("\n")
 	return b.String()
 }
 
+// fenced puts code in a fence longer than any run of backticks inside it.
+func fenced(code, language string) string {
+	fence := "```"
+	for strings.Contains(code, fence) {
+		fence += "`"
+	}
+	return fence + language + "\n" + strings.TrimRight(code, "\n") + "\n" + fence
+}
+
+// fillTemplate fills a user action's placeholders. {{code}} becomes the
+// code in a fenced block tagged with its language, so the model (and the
+// reply's extraction) can tell code from instructions.
 func fillTemplate(tmpl string, req ActionRequest) string {
 	return strings.NewReplacer(
-		"{{code}}", req.Code,
+		"{{code}}", fenced(req.Code, req.Language),
 		"{{language}}", req.Language,
 		"{{path}}", req.Path,
 		"{{diagnostics}}", strings.Join(req.Diagnostics, "\n"),

@@ -40,7 +40,8 @@ type Scene struct {
 
 // Options tune the simulation.
 type Options struct {
-	// Pace is the delay between streamed chunks (0: as fast as possible).
+	// Pace is the delay between streamed chunks (0: as fast as possible);
+	// the first chunk goes out at once.
 	Pace time.Duration
 	// FirstTokenTimeout is the profile's first_token_timeout_ms (how long a
 	// hanging bucket holds a request). Default 1 s.
@@ -156,7 +157,7 @@ func (e *Env) responder(vendor string) func(providertest.Recorded) providertest.
 			}
 		}
 		text := Reply(vendor, rec)
-		return providertest.Script{Text: chunks(text), Delay: e.opts.Pace, FirstDelay: e.opts.Pace}
+		return providertest.Script{Text: chunks(text), Delay: e.opts.Pace}
 	}
 }
 
