@@ -3,6 +3,7 @@ package gemini
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,9 +54,10 @@ func (c *Client) toProviderErr(ctx context.Context, err error, meta *respMeta) *
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		e := providers.TransportError(c.name, ctxErr)
-		e.Err = err
-		if !errors.Is(err, ctxErr) {
-			e.Err = errors.Join(ctxErr, err)
+		if errors.Is(err, ctxErr) {
+			e.Err = err
+		} else {
+			e.Err = fmt.Errorf("%w: %w", ctxErr, err)
 		}
 		return e
 	}
