@@ -100,3 +100,35 @@ func newHTTPClient(timeout time.Duration) *http.Client {
 	t.IdleConnTimeout = 90 * time.Second
 	return &http.Client{Transport: t}
 }
+
+// Models lists the model ids the endpoint serves (GET /v1/models, every
+// page), for a status view or a profile editor; errors are classified like
+// Stream's.
+func (c *Client) Models(ctx context.Context) ([]string, error) {
+	opts, err := c.auth(ctx)
+	if err != nil {
+		return nil, c.toProviderErr(ctx, err)
+	}
+	pager := c.sdk.Models.ListAutoPaging(ctx, sdk.ModelListParams{Limit: sdk.Int(1000)}, opts...)
+	var ids []string
+	for pager.Next() {
+		ids = append(ids, pager.Current().ID)
+	}
+	if err := pager.Err(); err != nil {
+		return nil, c.toProviderErr(ctx, err)
+	}
+	return ids, nil
+}
+
+// auth returns the per-request credential option: the OAuth bearer token
+// when Config.Token is set (the API key was left out of the client then).
+func (c *Client) auth(ctx context.Context) ([]option.RequestOption, error) {
+	if c.token == nil {
+		return nil, nil
+	}
+	tok, err := c.token(ctx)
+	if err != nil {
+		return nil, &tokenError{err}
+	}
+	return []option.RequestOption{option.WithAuthToken(tok)}, nil
+}

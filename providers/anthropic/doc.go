@@ -3,6 +3,7 @@
 // [Client] from a providers.Config; [Client.Stream] sends one request with
 // "stream": true and yields its events through a push iterator (no
 // goroutines, no channels: breaking out of the range closes the response).
+// [Client.Models] lists the endpoint's models.
 //
 // # Client
 //

@@ -5,7 +5,6 @@ import (
 	"iter"
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
-	"github.com/anthropics/anthropic-sdk-go/option"
 
 	"github.com/llxprt/llxprt-ls/providers"
 )
@@ -22,14 +21,10 @@ func (c *Client) Stream(ctx context.Context, req *providers.Request) iter.Seq2[p
 			yield(providers.Event{}, c.toProviderErr(ctx, err))
 			return
 		}
-		var opts []option.RequestOption
-		if c.token != nil {
-			tok, err := c.token(ctx)
-			if err != nil {
-				yield(providers.Event{}, c.toProviderErr(ctx, &tokenError{err}))
-				return
-			}
-			opts = append(opts, option.WithAuthToken(tok))
+		opts, err := c.auth(ctx)
+		if err != nil {
+			yield(providers.Event{}, c.toProviderErr(ctx, err))
+			return
 		}
 		stream := c.sdk.Messages.NewStreaming(ctx, params, opts...)
 		defer stream.Close()
