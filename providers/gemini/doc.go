@@ -113,8 +113,9 @@
 // # Performance
 //
 // BenchmarkStream10k (10,000 one-word chunks from the fake server on
-// 127.0.0.1, 2-core AMD EPYC VM, Go 1.26, genai v1.77.0): about 36,700
-// events/s and 137 allocs/event for the whole process. Nearly all of it
+// 127.0.0.1, 2-core AMD EPYC VM, Go 1.26, genai v1.77.0, -benchtime=3x):
+// 36,700 events/s with the machine quiet, 21,000–28,000 at load average 8;
+// 137 allocs/event for the whole process either way. Nearly all of it
 // (97% of allocations by pprof) is the SDK decoding each chunk to a map,
 // converting it and decoding it again into GenerateContentResponse; the
 // adapter adds almost nothing.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -88,7 +89,7 @@ func TestStreamEvents(t *testing.T) {
 
 func TestEarlyBreakReleasesStream(t *testing.T) {
 	srv := newServer(t)
-	srv.Push(providertest.Script{Text: strings.Split(strings.Repeat("x", 200), ""), Delay: 5e6})
+	srv.Push(providertest.Script{Text: strings.Split(strings.Repeat("x", 200), ""), Delay: 5 * time.Millisecond})
 	c := newClient(t, providers.Config{BaseURL: srv.URL, APIKey: "k"})
 	for ev, err := range c.Stream(t.Context(), hello("gemini-2.5-flash")) {
 		if err != nil || ev.Kind != providers.EventText {
