@@ -32,6 +32,9 @@ func (c *Client) Stream(ctx context.Context, req *providers.Request) iter.Seq2[p
 	}
 }
 
+// maxEventsAfterStop bounds how much of a body is read after message_stop.
+const maxEventsAfterStop = 4
+
 // eventStream is the part of the SDK's SSE stream the translator uses.
 type eventStream interface {
 	Next() bool
@@ -92,8 +95,9 @@ func (c *Client) read(ctx context.Context, stream eventStream, yield func(provid
 	}
 	// Read to the end of the body (nothing but the closing chunk follows
 	// message_stop) so the connection goes back to the pool instead of being
-	// torn down by an early close.
-	for stream.Next() {
+	// torn down by an early close. A server that keeps talking after its
+	// stop event gets a few events' grace, then the close.
+	for i := 0; i < maxEventsAfterStop && stream.Next(); i++ {
 	}
 	if !yield(providers.Event{Kind: providers.EventUsage, Usage: &usage}, nil) {
 		return

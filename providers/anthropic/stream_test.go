@@ -175,6 +175,17 @@ func TestReadEventShapes(t *testing.T) {
 			wantKind: providers.KindContentFiltered,
 		},
 		{
+			name: "events after message_stop are read and ignored",
+			data: []string{start, text,
+				`{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}`,
+				`{"type":"message_stop"}`, text, text, text, text, text, text},
+			want: []providers.Event{
+				{Kind: providers.EventText, Text: "Hi"},
+				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 10, OutputTokens: 2, CachedTokens: 4}},
+				{Kind: providers.EventDone, Text: "end_turn"},
+			},
+		},
+		{
 			name:     "no message_stop is incomplete",
 			data:     []string{start, text, `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}`},
 			want:     []providers.Event{{Kind: providers.EventText, Text: "Hi"}},
