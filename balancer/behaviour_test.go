@@ -171,7 +171,7 @@ func TestHalfOpenProbeFailureReopens(t *testing.T) {
 		t.Fatalf("probe: served %q, a calls %d", tr.Served, a.Calls())
 	}
 	st := lb.Stats()[0]
-	if st.Circuit != "open" || !st.CircuitOpenTil.Equal(clk.Now().Add(s.CircuitBreakerRecoveryTimeout)) {
+	if st.Circuit != "open" || !st.CircuitOpenUntil.Equal(clk.Now().Add(s.CircuitBreakerRecoveryTimeout)) {
 		t.Fatalf("after a failed probe: %+v", st)
 	}
 }

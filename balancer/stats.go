@@ -22,12 +22,12 @@ type BucketStats struct {
 	ContextWindow    int    `json:"context_window,omitempty"`
 	// State sums up whether the next request may use the bucket:
 	// "available", "cooldown", "open", "half-open" or "disabled".
-	State          string     `json:"state"`
-	Circuit        string     `json:"circuit"` // "closed", "open", "half-open"
-	CircuitOpenTil *time.Time `json:"circuit_open_until,omitempty"`
-	CooldownUntil  *time.Time `json:"cooldown_until,omitempty"`
-	CooldownReason string     `json:"cooldown_reason,omitempty"`
-	DisabledReason string     `json:"disabled_reason,omitempty"`
+	State            string     `json:"state"`
+	Circuit          string     `json:"circuit"` // "closed", "open", "half-open"
+	CircuitOpenUntil *time.Time `json:"circuit_open_until,omitempty"`
+	CooldownUntil    *time.Time `json:"cooldown_until,omitempty"`
+	CooldownReason   string     `json:"cooldown_reason,omitempty"`
+	DisabledReason   string     `json:"disabled_reason,omitempty"`
 
 	Requests     int64            `json:"requests"` // attempts started
 	Successes    int64            `json:"successes"`
@@ -207,7 +207,7 @@ func (b *Balancer) Stats() []BucketStats {
 		st.State = "available"
 		if state == circuitOpen {
 			st.State = "open"
-			st.CircuitOpenTil = &openUntil
+			st.CircuitOpenUntil = &openUntil
 		} else if state == circuitHalfOpen {
 			st.State = "half-open"
 		}

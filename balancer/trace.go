@@ -11,12 +11,13 @@ import (
 // Trace is one request's routing: every bucket considered, why it was
 // skipped or how its attempt ended, and which one served.
 type Trace struct {
-	Attempts        []Attempt       `json:"attempts"`
-	Served          string          `json:"served,omitempty"` // bucket name, "" if none
-	Provider, Model string          `json:",omitempty"`
-	Usage           providers.Usage `json:"usage"`
-	CostUSD         float64         `json:"cost_usd"`
-	Failovers       int             `json:"failovers"`
+	Attempts  []Attempt       `json:"attempts"`
+	Served    string          `json:"served,omitempty"` // bucket name, "" if none
+	Provider  string          `json:"provider,omitempty"`
+	Model     string          `json:"model,omitempty"`
+	Usage     providers.Usage `json:"usage"`
+	CostUSD   float64         `json:"cost_usd"`
+	Failovers int             `json:"failovers"`
 }
 
 // Attempt is one line of a trace: a try on a bucket, or a bucket skipped.
