@@ -253,23 +253,3 @@ func TestInvalidRequests(t *testing.T) {
 		t.Errorf("server got %d requests, want none", n)
 	}
 }
-
-func TestNewRejectsBadBaseURL(t *testing.T) {
-	for _, u := range []string{"api.anthropic.com", "ftp://x", "http://", ":://"} {
-		if _, err := New(providers.Config{BaseURL: u}); err == nil {
-			t.Errorf("New(BaseURL %q) = nil error", u)
-		}
-	}
-}
-
-func TestName(t *testing.T) {
-	for cfgName, want := range map[string]string{"": "anthropic", "anthropic-eu": "anthropic-eu"} {
-		c, err := New(providers.Config{Provider: cfgName})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Name() != want {
-			t.Errorf("Name() = %q, want %q", c.Name(), want)
-		}
-	}
-}
