@@ -3,6 +3,8 @@ package anthropic
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 
 	sdk "github.com/anthropics/anthropic-sdk-go"
 
@@ -54,7 +56,21 @@ func buildParams(req *providers.Request) (sdk.MessageNewParams, error) {
 		default:
 			return p, fmt.Errorf("%w: message %d has role %q, want user or assistant", errInvalidRequest, i, m.Role)
 		}
-		p.Messages = append(p.Messages, sdk.MessageParam{Role: role, Content: []sdk.ContentBlockParamUnion{sdk.NewTextBlock(m.Content)}})
+		text := m.Content
+		if role == sdk.MessageParamRoleAssistant && i == len(req.Messages)-1 {
+			// A final assistant turn is a prefill, which the API refuses
+			// with trailing whitespace.
+			text = strings.TrimRightFunc(text, unicode.IsSpace)
+		}
+		if strings.TrimSpace(text) == "" {
+			// The API refuses text blocks without non-whitespace text; an
+			// empty turn (a reply that failed earlier) says nothing anyway.
+			continue
+		}
+		p.Messages = append(p.Messages, sdk.MessageParam{Role: role, Content: []sdk.ContentBlockParamUnion{sdk.NewTextBlock(text)}})
+	}
+	if len(p.Messages) == 0 {
+		return p, fmt.Errorf("%w: every message is empty", errInvalidRequest)
 	}
 
 	pr := req.Params

@@ -124,6 +124,8 @@ func TestRequestMessagesAndSystem(t *testing.T) {
 			{Role: providers.RoleUser, Content: "Bye"},
 		},
 	}
+	req.Messages = append(req.Messages[:2:2], providers.Message{Role: providers.RoleUser, Content: " \n"}, req.Messages[2],
+		providers.Message{Role: providers.RoleAssistant, Content: "Goodbye, "})
 	if _, err := collect(t.Context(), c, req); err != nil {
 		t.Fatalf("Stream: %v", err)
 	}
@@ -135,6 +137,7 @@ func TestRequestMessagesAndSystem(t *testing.T) {
 			map[string]any{"role": "user", "content": text("Hi")},
 			map[string]any{"role": "assistant", "content": text("Hello.")},
 			map[string]any{"role": "user", "content": text("Bye")},
+			map[string]any{"role": "assistant", "content": text("Goodbye,")},
 		},
 	}
 	for k, w := range want {
@@ -236,6 +239,7 @@ func TestInvalidRequests(t *testing.T) {
 		{"nil", nil},
 		{"no model", &providers.Request{Messages: []providers.Message{{Role: providers.RoleUser, Content: "x"}}}},
 		{"no messages", &providers.Request{Model: "claude-sonnet-4-5"}},
+		{"only empty messages", &providers.Request{Model: "claude-sonnet-4-5", Messages: []providers.Message{{Role: providers.RoleUser, Content: "  "}}}},
 		{"system role", &providers.Request{Model: "claude-sonnet-4-5", Messages: []providers.Message{{Role: "system", Content: "x"}}}},
 	}
 	s := newFake(t)

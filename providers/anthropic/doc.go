@@ -32,6 +32,11 @@
 //	Params.Thinking         thinking: {type: enabled, budget_tokens} | {type: adaptive} | {type: disabled}
 //	Params.Extra            every key into the body unchanged (it replaces a mapped field of the same name)
 //
+// Messages with no non-whitespace text are left out (the API refuses empty
+// text blocks; an empty turn is usually a reply that failed earlier), and a
+// final assistant message (a prefill) loses its trailing whitespace, which
+// the API also refuses.
+//
 // Extended thinking has rules of its own, applied so a profile does not turn
 // into a 400: budget_tokens is at least 1024 ([MinThinkingBudget], also when
 // absent); max_tokens must exceed the budget, so a smaller one becomes
