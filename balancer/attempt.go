@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/llxprt/llxprt-ls/providers"
+	"github.com/llxprt/llxprt-ls/providers/models"
 )
 
 // watchdog cancels an attempt that stays silent too long: no content within
@@ -120,7 +121,7 @@ func (r *run) attemptInline(m *member, probe, retry bool) (done bool) {
 // committedFailure ends a stream that failed after content reached the
 // caller: the text already delivered stays, the error ends the stream.
 func (r *run) committedFailure(a *attempt, e *providers.Error, u providers.Usage) {
-	a.m.c.addUsage(u, 0)
+	a.m.c.addUsage(u, models.Cost(a.m.info, u))
 	r.fail(a, e, true)
 	r.yield(providers.Event{}, e)
 }

@@ -222,6 +222,10 @@ func (b *Balancer) Stream(ctx context.Context, req *providers.Request) iter.Seq2
 // request comes back as the bucket's *providers.Error without failover.
 func (b *Balancer) StreamTrace(ctx context.Context, req *providers.Request, tr *Trace) iter.Seq2[providers.Event, error] {
 	return func(yield func(providers.Event, error) bool) {
+		if req == nil {
+			yield(providers.Event{}, &providers.Error{Provider: "lb", Kind: providers.KindBadRequest, Message: "no request"})
+			return
+		}
 		r := &run{b: b, req: req, tr: tr, yield: yield}
 		r.do(ctx)
 	}

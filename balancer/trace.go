@@ -105,9 +105,13 @@ type ExhaustedError struct {
 
 func (e *ExhaustedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "lb: no bucket could serve the request (%d tried or skipped)", len(e.Buckets))
-	for _, s := range e.Buckets {
-		fmt.Fprintf(&b, "; %s: %s", s.Bucket, s.State)
+	b.WriteString("lb: no bucket could serve the request")
+	for i, s := range e.Buckets {
+		sep := "; "
+		if i == 0 {
+			sep = ": "
+		}
+		fmt.Fprintf(&b, "%s%s: %s", sep, s.Bucket, s.State)
 		if s.Reason != "" && s.Reason != s.State {
 			fmt.Fprintf(&b, " (%s)", s.Reason)
 		}
