@@ -83,6 +83,7 @@ type Client struct {
 	apiKey   string // only to scrub it from vendor messages
 	token    func(ctx context.Context) (string, error)
 	api      string
+	hc       *http.Client
 	chat     openai.ChatCompletionService
 	resp     responses.ResponseService
 	models   openai.ModelService
@@ -145,6 +146,7 @@ func New(cfg providers.Config) (*Client, error) {
 		apiKey:   cfg.APIKey,
 		token:    cfg.Token,
 		api:      cfg.API,
+		hc:       hc,
 		chat:     openai.NewChatCompletionService(opts...),
 		resp:     responses.NewResponseService(opts...),
 		models:   openai.NewModelService(opts...),
@@ -166,6 +168,10 @@ func newHTTPClient(timeout time.Duration) *http.Client {
 	t.MaxIdleConnsPerHost = 256
 	return &http.Client{Transport: t}
 }
+
+// CloseIdleConnections closes the HTTP client's idle keep-alive
+// connections, for a client being dropped (a profile switch) and for tests.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
 // Name returns the provider id ("openai", "qwen", "ollama" …).
 func (c *Client) Name() string { return c.provider }
