@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"go.lsp.dev/jsonrpc2"
@@ -75,8 +76,46 @@ func (s *langServer) guard(next jsonrpc2.Handler) jsonrpc2.Handler {
 		if err := s.admit(method, call); err != nil {
 			return nil, err
 		}
-		return next(ctx, req)
+		rc := newReqContext(ctx)
+		defer rc.finish()
+		return next(rc, req)
 	}
+}
+
+// reqContext is the context handlers get instead of jsonrpc2's pooled
+// per-request context. protocol.CancelHandler calls context.WithCancel on
+// the request context; because that context is not a stdlib one, the stdlib
+// starts a goroutine that outlives the handler and reads the request after
+// jsonrpc2 has recycled it (a data race the race detector reports on every
+// request). reqContext is a stdlib cancelCtx under the connection's context,
+// so WithCancel links to it without a goroutine; it forwards only the values
+// it lacks (jsonrpc2's Async release token) to the request context, and only
+// while the handler runs.
+type reqContext struct {
+	context.Context
+	cancel context.CancelFunc
+	req    context.Context
+	done   atomic.Bool
+}
+
+func newReqContext(req context.Context) *reqContext {
+	ctx, cancel := context.WithCancel(jsonrpc2.DetachContext(req))
+	return &reqContext{Context: ctx, cancel: cancel, req: req}
+}
+
+func (c *reqContext) Value(key any) any {
+	if v := c.Context.Value(key); v != nil {
+		return v
+	}
+	if c.done.Load() {
+		return nil
+	}
+	return c.req.Value(key)
+}
+
+func (c *reqContext) finish() {
+	c.done.Store(true)
+	c.cancel()
 }
 
 // wireError gives err the JSON-RPC code the client should see.

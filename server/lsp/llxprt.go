@@ -51,10 +51,15 @@ type profileSaveParams struct {
 // without params (llxprt/status) is fine and errors name the field.
 func (s *langServer) custom(ctx context.Context, req *jsonrpc2.Request) (any, error) {
 	method := strings.Clone(req.Method())
+	switch method {
+	case methodChat, methodProfileLoad:
+		// Release the read loop before reading params: Async moves them
+		// out of the frame buffer the next message will overwrite.
+		jsonrpc2.Async(ctx)
+	}
 	params := req.Params()
 	switch method {
 	case methodChat:
-		jsonrpc2.Async(ctx)
 		var p chatParams
 		if err := decodeParams(method, params, &p); err != nil {
 			return nil, err
@@ -63,7 +68,6 @@ func (s *langServer) custom(ctx context.Context, req *jsonrpc2.Request) (any, er
 	case methodProfiles:
 		return s.profiles(method)
 	case methodProfileLoad:
-		jsonrpc2.Async(ctx)
 		var p profileLoadParams
 		if err := decodeParams(method, params, &p); err != nil {
 			return nil, err
