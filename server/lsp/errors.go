@@ -1,13 +1,17 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 )
@@ -67,7 +71,7 @@ func (s *langServer) guard(next jsonrpc2.Handler) jsonrpc2.Handler {
 				result, err = nil, nil
 				return
 			}
-			err = wireError(method, err)
+			err = wireError(method, req.Params(), err)
 			s.log.Debug().Str("method", method).Err(err).Msg("request failed")
 		}()
 		if !utf8.Valid(req.Params()) {
@@ -119,7 +123,7 @@ func (c *reqContext) finish() {
 }
 
 // wireError gives err the JSON-RPC code the client should see.
-func wireError(method string, err error) error {
+func wireError(method string, params []byte, err error) error {
 	var w *jsonrpc2.Error
 	switch {
 	case errors.Is(err, protocol.ErrRequestCancelled), errors.Is(err, context.Canceled):
@@ -129,7 +133,11 @@ func wireError(method string, err error) error {
 		// the message is valid JSON, so they are invalid params. The
 		// decoder's text names the field (a JSON pointer such as
 		// "/textDocument/uri").
-		return invalidParams(method, "%s", strings.TrimPrefix(err.Error(), "JSON-RPC parse error: "))
+		msg := strings.TrimPrefix(err.Error(), "JSON-RPC parse error: ")
+		if ptr := pointerAt(params, msg); ptr != "" {
+			msg = ptr + ": " + msg
+		}
+		return invalidParams(method, "%s", msg)
 	case errors.As(err, &w) && w.Code == jsonrpc2.MethodNotFound:
 		return jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "lsp: method %q is not supported", method)
 	case errors.As(err, &w):
@@ -137,4 +145,28 @@ func wireError(method string, err error) error {
 	default:
 		return &jsonrpc2.Error{Code: codeRequestFailed, Message: err.Error()}
 	}
+}
+
+var offsetPattern = regexp.MustCompile(`offset (\d+)`)
+
+// pointerAt names the field a decoder error is about: go.lsp.dev/protocol's
+// byte decoders report only an offset ("invalid JSON number at offset 64"),
+// so walk the params to that offset and return the JSON pointer there
+// ("/range/start/line"); "" when the message has no offset.
+func pointerAt(params []byte, msg string) string {
+	m := offsetPattern.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	off, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return ""
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(params))
+	for dec.InputOffset() < off {
+		if _, err := dec.ReadToken(); err != nil {
+			break
+		}
+	}
+	return string(dec.StackPointer())
 }
