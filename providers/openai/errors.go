@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -35,25 +36,39 @@ func (c *Client) toProviderErr(ctx context.Context, err error, raw *http.Respons
 	}
 	var api *openai.Error
 	if errors.As(err, &api) {
-		return c.apiError(api.StatusCode, responseHeader(api.Response), api.Code, api.Type, api.Message, err)
+		msg := api.Message
+		if msg == "" && api.Response != nil {
+			// {"error":{}} or no "error" at all: the SDK left the body readable.
+			msg = readMessage(api.Response)
+		}
+		return c.apiError(api.StatusCode, responseHeader(api.Response), api.Code, api.Type, msg, err)
 	}
 	if raw != nil && raw.StatusCode >= 400 {
 		// Not an OpenAI error object: a proxy's HTML page, {"error":"text"},
 		// plain text from a local server. The SDK left the body readable.
-		msg := http.StatusText(raw.StatusCode)
-		if raw.Body != nil {
-			b, _ := io.ReadAll(io.LimitReader(raw.Body, 4096))
-			if s := bodyMessage(b); s != "" {
-				msg = s
-			}
-		}
-		return c.apiError(raw.StatusCode, raw.Header, "", "", msg, err)
+		return c.apiError(raw.StatusCode, raw.Header, "", "", readMessage(raw), err)
 	}
 	var se *ssestream.StreamError
 	if errors.As(err, &se) {
 		return c.streamError(se.Event.Data, err)
 	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		err = fmt.Errorf("openai: malformed event in the stream: %w", err)
+	}
 	return providers.TransportError(c.provider, err)
+}
+
+// readMessage returns the human text of an error response's body, or the
+// status text when the body has none.
+func readMessage(r *http.Response) string {
+	if r.Body != nil {
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
+		if s := bodyMessage(b); s != "" {
+			return s
+		}
+	}
+	return http.StatusText(r.StatusCode)
 }
 
 func responseHeader(r *http.Response) http.Header {
