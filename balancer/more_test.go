@@ -251,3 +251,54 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Fatalf("successes = %d", n)
 	}
 }
+
+func TestFailoverStatusCodes(t *testing.T) {
+	tests := []struct {
+		name  string
+		codes []int
+		err   *providers.Error
+		want  []string
+	}{
+		{"listed status fails over", []int{500}, status(500), []string{"a:failed", "b:served"}},
+		{"unlisted status is returned", []int{503}, status(500), []string{"a:failed"}},
+		{"unlisted 429 is returned", []int{503}, rateLimited(0), []string{"a:failed"}},
+		{"auth moves on whatever the list", []int{503}, status(401), []string{"a:failed", "b:served"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.FailoverStatusCodes, s.RetryCount = tt.codes, 1
+			lb := mustNew(t, "failover", buckets(newFake("a", step{err: tt.err}), newFake("b")), s)
+			_, tr, _ := call(t, lb)
+			if diff := cmp.Diff(tt.want, tried(tr)); diff != "" {
+				t.Fatalf("tried (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestHedgingWithTimeouts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := DefaultSettings()
+		s.HedgeAfter, s.FirstTokenTimeout, s.RequestTimeout = time.Second, 3*time.Second, 10*time.Second
+		a, b, c := newFake("a", step{hang: true}), newFake("b", step{hang: true}), newFake("c", step{hang: true})
+		lb := mustNew(t, "failover", buckets(a, b, c), s)
+		start := time.Now()
+		_, tr, err := call(t, lb)
+		var ex *ExhaustedError
+		if !errors.As(err, &ex) {
+			t.Fatalf("err = %v", err)
+		}
+		// a starts at 0, b hedges at 1s; a times out at 3s, b at 4s; c starts
+		// at 4s (b's failure empties the race) and times out at 7s.
+		if d := time.Since(start); d != 7*time.Second {
+			t.Fatalf("took %v, want 7s", d)
+		}
+		if diff := cmp.Diff([]string{"a:failed", "b:failed", "c:failed"}, tried(tr)); diff != "" {
+			t.Fatalf("tried (-want +got):\n%s", diff)
+		}
+		if a.liveCount()+b.liveCount()+c.liveCount() != 0 {
+			t.Fatal("a stream outlived the request")
+		}
+	})
+}
