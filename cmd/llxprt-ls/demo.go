@@ -18,7 +18,7 @@ func runDemo(ctx context.Context, g *global, args []string, io stdio) error {
 	if _, err := g.parse(fs, args); err != nil {
 		return err
 	}
-	log, closeLog, err := g.logger(io.err, "error")
+	log, closeLog, err := g.logger(io.err, "disabled") // the show is the output
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,9 @@ func parseGlobal(args []string, stderr io.Writer) (*global, []string, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
+	if err := g.checkLevel(); err != nil {
+		return nil, nil, err
+	}
 	return g, fs.Args(), nil
 }
 
@@ -66,6 +69,17 @@ func (g *global) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			continue
 		}
 	}
+}
+
+// checkLevel refuses an unknown --log-level before any command runs.
+func (g *global) checkLevel() error {
+	if g.logLevel == "" {
+		return nil
+	}
+	if _, err := zerolog.ParseLevel(strings.ToLower(g.logLevel)); err != nil {
+		return fmt.Errorf("%w: --log-level %q: want debug, info, warn or error", errUsage, g.logLevel)
+	}
+	return nil
 }
 
 // logger builds the zerolog logger: to --log-file, else stderr; never

@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,12 +31,15 @@ type Scene struct {
 	PrimaryDown bool
 	// BackupLimited makes the OpenAI bucket answer 429 with Retry-After.
 	BackupLimited bool
-	// ThirdHangs makes the Gemini bucket send headers and then nothing, so
+	// BackupHangs makes the OpenAI bucket send headers and then nothing, so
 	// the balancer's first-token timeout moves on.
-	ThirdHangs bool
+	BackupHangs bool
 	// Flaky makes the primary fail every third request (529): in `lsp
 	// --demo` and `mcp --demo` the editor sees a failover now and then.
 	Flaky bool
+	// Stall makes the primary send its first chunk and then nothing until
+	// the client goes away: for cancellation tests.
+	Stall bool
 }
 
 // Options tune the simulation.
@@ -46,6 +50,8 @@ type Options struct {
 	// FirstTokenTimeout is the profile's first_token_timeout_ms (how long a
 	// hanging bucket holds a request). Default 1 s.
 	FirstTokenTimeout time.Duration
+	// RetryAfter is what the rate-limited backup asks for. Default 3 s.
+	RetryAfter time.Duration
 	// Scene is the starting scene.
 	Scene Scene
 }
@@ -73,6 +79,9 @@ func Start(ctx context.Context, opts ...Options) (*Env, error) {
 	if o.FirstTokenTimeout <= 0 {
 		o.FirstTokenTimeout = time.Second
 	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = 3 * time.Second
+	}
 	e := &Env{opts: o, Anthropic: providertest.NewAnthropic(), OpenAI: providertest.NewOpenAI(), Gemini: providertest.NewGemini()}
 	sc := o.Scene
 	e.scene.Store(&sc)
@@ -89,13 +98,13 @@ func Start(ctx context.Context, opts ...Options) (*Env, error) {
 			"failover_retry_count":                1,
 			"first_token_timeout_ms":              o.FirstTokenTimeout.Milliseconds(),
 			"circuit_breaker_failure_threshold":   2,
-			"circuit_breaker_recovery_timeout_ms": 4000,
+			"circuit_breaker_recovery_timeout_ms": 3000,
 			"lb": map[string]any{
 				"type": "failover",
 				"buckets": []any{
 					bucket("anthropic", "claude-sonnet-4-5", e.Anthropic.URL, "simulated primary: goes down with 529 overloaded"),
-					bucket("openai", "gpt-5.2", e.OpenAI.URL, "simulated backup: rate-limits with 429"),
-					bucket("gemini", "gemini-3-flash-preview", e.Gemini.URL, "simulated last resort: sometimes hangs"),
+					bucket("openai", "gpt-5.2", e.OpenAI.URL, "simulated backup: rate-limits with 429, later hangs"),
+					bucket("gemini", "gemini-3-flash-preview", e.Gemini.URL, "simulated last resort: steady"),
 				},
 			},
 		},
@@ -147,12 +156,15 @@ func (e *Env) responder(vendor string) func(providertest.Recorded) providertest.
 			if sc.PrimaryDown || (sc.Flaky && n%3 == 0) {
 				return providertest.Script{Status: 529, ErrorType: "overloaded_error", Message: "Overloaded (simulated outage)"}
 			}
+			if sc.Stall {
+				return providertest.Script{Text: chunks(Reply(vendor, rec)), Fault: providertest.FaultHangAfter, After: 1}
+			}
 		case "openai":
 			if sc.BackupLimited {
-				return providertest.Script{Status: 429, Headers: map[string]string{"Retry-After": "3"}, Message: "Rate limit reached (simulated)"}
+				secs := strconv.Itoa(max(1, int(e.opts.RetryAfter/time.Second)))
+				return providertest.Script{Status: 429, Headers: map[string]string{"Retry-After": secs}, Message: "Rate limit reached (simulated)"}
 			}
-		case "gemini":
-			if sc.ThirdHangs {
+			if sc.BackupHangs {
 				return providertest.Script{Fault: providertest.FaultHangAfter, After: 0}
 			}
 		}

@@ -2,9 +2,11 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/llxprt/llxprt-ls/balancer"
 	"github.com/llxprt/llxprt-ls/server"
 )
 
@@ -29,14 +32,16 @@ type step struct {
 	From  float64 // fraction of the requests
 	Scene Scene
 	Say   string
+	// WaitFor names a bucket whose cooldown the show waits out first.
+	WaitFor string
 }
 
 var story = []step{
-	{0, Scene{}, "All three providers are healthy: the failover policy uses the first bucket."},
-	{0.17, Scene{PrimaryDown: true}, "Anthropic starts answering 529 overloaded. Watch the balancer fail over, then open the circuit."},
-	{0.42, Scene{PrimaryDown: true, BackupLimited: true}, "OpenAI now rate-limits too (429, Retry-After 3s): it is cooled down, not hammered."},
-	{0.67, Scene{PrimaryDown: true, ThirdHangs: true}, "Gemini hangs before its first token; the first-token timeout moves on."},
-	{0.84, Scene{}, "Every provider recovers; the primary's circuit lets one probe through and closes."},
+	{0, Scene{}, "All three providers are healthy: the failover policy uses the first bucket.", ""},
+	{0.17, Scene{PrimaryDown: true}, "Anthropic starts answering 529 overloaded. Watch the balancer fail over, then open the circuit.", ""},
+	{0.42, Scene{PrimaryDown: true, BackupLimited: true}, "OpenAI now rate-limits too (429 with Retry-After): it is cooled down, not hammered.", ""},
+	{0.67, Scene{PrimaryDown: true, BackupHangs: true}, "OpenAI's cooldown is over, but now it hangs before its first token: the first-token timeout moves on.", "openai/gpt-5.2"},
+	{0.84, Scene{}, "Every provider recovers; the primary's circuit lets one probe through and closes.", "anthropic/claude-sonnet-4-5"},
 }
 
 // Run plays the show: it starts the simulated providers, sends Requests
@@ -47,11 +52,11 @@ func Run(ctx context.Context, w io.Writer, o RunOptions) error {
 	if o.Requests <= 0 {
 		o.Requests = 12
 	}
-	pace, pause, ftt := 45*time.Millisecond, 700*time.Millisecond, 900*time.Millisecond
+	pace, pause, ftt, retry := 30*time.Millisecond, 500*time.Millisecond, 800*time.Millisecond, 2*time.Second
 	if o.Fast {
-		pace, pause, ftt = 0, 0, 300*time.Millisecond
+		pace, pause, ftt, retry = 0, 0, 300*time.Millisecond, time.Second
 	}
-	env, err := Start(ctx, Options{Pace: pace, FirstTokenTimeout: ftt})
+	env, err := Start(ctx, Options{Pace: pace, FirstTokenTimeout: ftt, RetryAfter: retry})
 	if err != nil {
 		return err
 	}
@@ -79,6 +84,7 @@ func Run(ctx context.Context, w io.Writer, o RunOptions) error {
 		}
 		for act+1 < len(story) && float64(i) >= story[act+1].From*float64(o.Requests) {
 			act++
+			p.waitCooldown(ctx, svc, story[act].WaitFor)
 			env.SetScene(story[act].Scene)
 			p.linef("")
 			p.linef("%s", p.bold("▸ "+story[act].Say))
@@ -142,6 +148,14 @@ func (p *printer) request(ctx context.Context, svc *server.Service, n, total int
 	stop()
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
+		var ex *balancer.ExhaustedError
+		if errors.As(err, &ex) {
+			p.linef("  #%-2d %s", n, p.red("✗ no bucket could serve it"))
+			for _, b := range ex.Buckets {
+				p.linef("       %s %-34s %s", p.red("· "+b.State), b.Bucket, p.dim(b.Reason))
+			}
+			return
+		}
 		p.linef("  #%-2d %s %s", n, p.red("✗ failed"), err)
 		return
 	}
@@ -156,6 +170,34 @@ func (p *printer) request(ctx context.Context, svc *server.Service, n, total int
 		note = p.yellow(fmt.Sprintf("after %d failover(s)", res.Failovers))
 	}
 	p.linef("  #%-2d %s %-34s %7s  %s", n, p.green("✓"), res.Bucket, took, note)
+}
+
+// waitCooldown waits until bucket's cooldown and open circuit are over,
+// saying so, so the next act starts from a known state.
+func (p *printer) waitCooldown(ctx context.Context, svc *server.Service, bucket string) {
+	if bucket == "" {
+		return
+	}
+	for _, b := range svc.Status().Buckets {
+		if b.Name != bucket {
+			continue
+		}
+		var until time.Time
+		why := "Retry-After"
+		if b.CooldownUntil != nil {
+			until = *b.CooldownUntil
+			if strings.Contains(b.CooldownReason, "circuit") {
+				why = "circuit recovery timeout"
+			}
+		}
+		if b.CircuitOpenUntil != nil && b.CircuitOpenUntil.After(until) {
+			until, why = *b.CircuitOpenUntil, "circuit recovery timeout"
+		}
+		if d := time.Until(until); d > 0 {
+			p.linef("%s", p.dim(fmt.Sprintf("  (waiting %.1fs for %s's %s to pass)", d.Seconds(), bucket, why)))
+			sleep(ctx, d+50*time.Millisecond)
+		}
+	}
 }
 
 // spin shows "⠋ request 3/12" until stop is called (terminal only).
@@ -198,6 +240,7 @@ func (p *printer) stats(st server.Status) {
 		for k, v := range b.Failures {
 			fails = append(fails, fmt.Sprintf("%s×%d", k, v))
 		}
+		slices.Sort(fails)
 		f := strings.Join(fails, " ")
 		if f == "" {
 			f = "-"
