@@ -2,6 +2,7 @@ package balancer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"iter"
 	"math/rand/v2"
@@ -301,4 +302,24 @@ func TestHedgingWithTimeouts(t *testing.T) {
 			t.Fatal("a stream outlived the request")
 		}
 	})
+}
+
+func TestAttemptJSON(t *testing.T) {
+	a := Attempt{Bucket: "a", Provider: "p", Model: "m", Outcome: "failed", Reason: "503 overloaded", Kind: providers.KindOverloaded,
+		Status: 503, Start: 1500 * time.Microsecond, TTFT: 0, Duration: 2 * time.Second, Hedge: true}
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"bucket":"a","provider":"p","model":"m","outcome":"failed","reason":"503 overloaded","kind":"overloaded","status":503,"hedge":true,"start_ms":1.5,"duration_ms":2000}`
+	if string(b) != want {
+		t.Fatalf("json = %s\nwant   %s", b, want)
+	}
+	var back Attempt
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, back); diff != "" {
+		t.Fatalf("round trip (-want +got):\n%s", diff)
+	}
 }

@@ -1,6 +1,7 @@
 package balancer
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -35,11 +36,45 @@ type Attempt struct {
 	Kind   providers.ErrorKind `json:"kind,omitempty"`
 	Status int                 `json:"status,omitempty"`
 	// Start is the offset from the request's start; TTFT the time to the
-	// first content; Duration the attempt's length.
-	Start    time.Duration `json:"start"`
-	TTFT     time.Duration `json:"ttft,omitempty"`
-	Duration time.Duration `json:"duration,omitempty"`
+	// first content; Duration the attempt's length. JSON carries them as
+	// milliseconds: start_ms, ttft_ms, duration_ms.
+	Start    time.Duration `json:"-"`
+	TTFT     time.Duration `json:"-"`
+	Duration time.Duration `json:"-"`
 	Hedge    bool          `json:"hedge,omitempty"`
+}
+
+// attemptJSON is Attempt on the wire, with durations in milliseconds.
+type attemptJSON struct {
+	attemptFields
+	StartMs    float64 `json:"start_ms"`
+	TTFTMs     float64 `json:"ttft_ms,omitempty"`
+	DurationMs float64 `json:"duration_ms,omitempty"`
+}
+
+type attemptFields Attempt // no methods: no MarshalJSON recursion
+
+// MarshalJSON writes the durations as milliseconds.
+func (a Attempt) MarshalJSON() ([]byte, error) {
+	return json.Marshal(attemptJSON{attemptFields(a), msRound(a.Start), msRound(a.TTFT), msRound(a.Duration)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (a *Attempt) UnmarshalJSON(b []byte) error {
+	var j attemptJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*a = Attempt(j.attemptFields)
+	a.Start = time.Duration(j.StartMs * float64(time.Millisecond))
+	a.TTFT = time.Duration(j.TTFTMs * float64(time.Millisecond))
+	a.Duration = time.Duration(j.DurationMs * float64(time.Millisecond))
+	return nil
+}
+
+// msRound is d in milliseconds to 0.001 ms.
+func msRound(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond)) / float64(time.Millisecond)
 }
 
 // EventKind says what an Event reports.
