@@ -110,12 +110,12 @@ func (o *OpenAI) Plain(c *Call) (int, []byte, bool) {
 	case c.Req.Method == http.MethodGet && strings.HasSuffix(p, "/models"):
 		return 0, o.modelList(), true
 	case c.Req.Method == http.MethodPost && strings.HasSuffix(p, "/chat/completions"):
-		if streamed(c) {
+		if oaiStreamed(c) {
 			return 0, nil, false
 		}
 		return 0, o.chatCompletion(c), true
 	case c.Req.Method == http.MethodPost && strings.HasSuffix(p, "/responses"):
-		if streamed(c) {
+		if oaiStreamed(c) {
 			return 0, nil, false
 		}
 		return 0, o.responseObject(c), true
@@ -124,7 +124,7 @@ func (o *OpenAI) Plain(c *Call) (int, []byte, bool) {
 	return http.StatusNotFound, o.ErrorBody(c, http.StatusNotFound), true
 }
 
-func streamed(c *Call) bool {
+func oaiStreamed(c *Call) bool {
 	var v struct {
 		Stream bool `json:"stream"`
 	}
@@ -157,9 +157,9 @@ func (o *OpenAI) finish() string {
 	return o.FinishReason
 }
 
-// pieces returns the script's thinking and text joined, as a non-streamed
+// oaiPieces returns the script's thinking and text joined, as a non-streamed
 // reply carries them.
-func pieces(c *Call) (thinking, text string) {
+func oaiPieces(c *Call) (thinking, text string) {
 	t := c.Script.Text
 	if len(t) == 0 && len(c.Script.Thinking) == 0 {
 		t = DefaultText
@@ -167,14 +167,14 @@ func pieces(c *Call) (thinking, text string) {
 	return strings.Join(c.Script.Thinking, ""), strings.Join(t, "")
 }
 
-func usageOf(c *Call, u providers.Usage, out string) providers.Usage {
+func oaiUsageOf(c *Call, u providers.Usage, out string) providers.Usage {
 	if u == (providers.Usage{}) {
 		u = providers.Usage{InputTokens: max(1, len(c.Req.Body)/4), OutputTokens: max(1, len(out)/4)}
 	}
 	return u
 }
 
-func chatUsage(u providers.Usage) map[string]any {
+func oaiChatUsage(u providers.Usage) map[string]any {
 	return map[string]any{
 		"prompt_tokens":             u.InputTokens,
 		"completion_tokens":         u.OutputTokens,
@@ -185,7 +185,7 @@ func chatUsage(u providers.Usage) map[string]any {
 }
 
 func (o *OpenAI) chatCompletion(c *Call) []byte {
-	thinking, text := pieces(c)
+	thinking, text := oaiPieces(c)
 	msg := map[string]any{"role": "assistant", "content": text, "refusal": nil, "annotations": []any{}}
 	if thinking != "" {
 		msg["reasoning_content"] = thinking
@@ -194,7 +194,7 @@ func (o *OpenAI) chatCompletion(c *Call) []byte {
 		"id": "chatcmpl-fake", "object": "chat.completion", "created": time.Now().Unix(), "model": c.Model,
 		"system_fingerprint": "fp_fake", "service_tier": "default",
 		"choices": []any{map[string]any{"index": 0, "message": msg, "logprobs": nil, "finish_reason": o.finish()}},
-		"usage":   chatUsage(usageOf(c, c.Script.Usage, text)),
+		"usage":   oaiChatUsage(oaiUsageOf(c, c.Script.Usage, text)),
 	})
 	return b
 }
@@ -211,9 +211,9 @@ func (o *OpenAI) Begin(c *Call) {
 // Thinking implements Wire.
 func (o *OpenAI) Thinking(c *Call, piece string) {
 	switch st := c.State.(type) {
-	case *respState:
+	case *oaiRespState:
 		o.respThinking(c, st, piece)
-	case *chatState:
+	case *oaiChatState:
 		st.chunk(c, "reasoning_content", piece)
 	}
 }
@@ -221,9 +221,9 @@ func (o *OpenAI) Thinking(c *Call, piece string) {
 // Text implements Wire.
 func (o *OpenAI) Text(c *Call, piece string) {
 	switch st := c.State.(type) {
-	case *respState:
+	case *oaiRespState:
 		o.respText(c, st, piece)
-	case *chatState:
+	case *oaiChatState:
 		st.chunk(c, "content", piece)
 	}
 }
@@ -231,9 +231,9 @@ func (o *OpenAI) Text(c *Call, piece string) {
 // ErrorEvent implements Wire.
 func (o *OpenAI) ErrorEvent(c *Call) {
 	switch st := c.State.(type) {
-	case *respState:
+	case *oaiRespState:
 		o.respError(c, st)
-	case *chatState:
+	case *oaiChatState:
 		status := c.Script.ErrorStatus
 		if status == 0 {
 			status = http.StatusInternalServerError
@@ -245,24 +245,24 @@ func (o *OpenAI) ErrorEvent(c *Call) {
 // End implements Wire.
 func (o *OpenAI) End(c *Call, u providers.Usage) {
 	switch st := c.State.(type) {
-	case *respState:
+	case *oaiRespState:
 		o.respEnd(c, st, u)
-	case *chatState:
+	case *oaiChatState:
 		o.chatEnd(c, st, u)
 	}
 }
 
 // Malformed implements Wire.
 func (o *OpenAI) Malformed(c *Call) {
-	if _, ok := c.State.(*respState); ok {
+	if _, ok := c.State.(*oaiRespState); ok {
 		c.Raw([]byte("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"oops\n\n"))
 		return
 	}
 	c.Raw([]byte("data: {\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"oops\n\n"))
 }
 
-// chatState holds the bytes every chunk of one stream shares.
-type chatState struct {
+// oaiChatState holds the bytes every chunk of one stream shares.
+type oaiChatState struct {
 	head    []byte // data: {"id":…,"choices":[{"index":0,"delta":{
 	tail    []byte // },"logprobs":null,"finish_reason":null}]…}\n\n
 	usage   bool   // stream_options.include_usage was asked
@@ -278,9 +278,9 @@ func (o *OpenAI) chatBegin(c *Call) {
 		} `json:"stream_options"`
 	}
 	_ = json.Unmarshal(c.Req.Body, &req)
-	st := &chatState{usage: req.StreamOptions.IncludeUsage, id: "chatcmpl-fake" + strconv.FormatInt(time.Now().UnixNano(), 36), created: time.Now().Unix()}
+	st := &oaiChatState{usage: req.StreamOptions.IncludeUsage, id: "chatcmpl-fake" + strconv.FormatInt(time.Now().UnixNano(), 36), created: time.Now().Unix()}
 	st.head = fmt.Appendf(nil, `data: {"id":%q,"object":"chat.completion.chunk","created":%d,"model":%s,"service_tier":"default","system_fingerprint":"fp_fake","choices":[{"index":0,"delta":{`,
-		st.id, st.created, jsonString(c.Model))
+		st.id, st.created, oaiJSONString(c.Model))
 	st.tail = []byte(`},"logprobs":null,"finish_reason":null}]`)
 	if st.usage {
 		st.tail = append(st.tail, `,"usage":null`...)
@@ -290,7 +290,7 @@ func (o *OpenAI) chatBegin(c *Call) {
 	st.write(c, []byte(`"role":"assistant","content":"","refusal":null`))
 }
 
-func (st *chatState) write(c *Call, delta []byte) {
+func (st *oaiChatState) write(c *Call, delta []byte) {
 	st.buf.Reset()
 	st.buf.Write(st.head)
 	st.buf.Write(delta)
@@ -298,18 +298,18 @@ func (st *chatState) write(c *Call, delta []byte) {
 	c.Raw(st.buf.Bytes())
 }
 
-func (st *chatState) chunk(c *Call, field, piece string) {
+func (st *oaiChatState) chunk(c *Call, field, piece string) {
 	delta := make([]byte, 0, len(field)+len(piece)+8)
 	delta = append(delta, '"')
 	delta = append(delta, field...)
 	delta = append(delta, `":`...)
-	delta = append(delta, jsonString(piece)...)
+	delta = append(delta, oaiJSONString(piece)...)
 	st.write(c, delta)
 }
 
-func (o *OpenAI) chatEnd(c *Call, st *chatState, u providers.Usage) {
+func (o *OpenAI) chatEnd(c *Call, st *oaiChatState, u providers.Usage) {
 	fin := fmt.Appendf(nil, `data: {"id":%q,"object":"chat.completion.chunk","created":%d,"model":%s,"service_tier":"default","system_fingerprint":"fp_fake","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":%q}]`,
-		st.id, st.created, jsonString(c.Model), o.finish())
+		st.id, st.created, oaiJSONString(c.Model), o.finish())
 	if st.usage {
 		fin = append(fin, `,"usage":null`...)
 	}
@@ -318,14 +318,14 @@ func (o *OpenAI) chatEnd(c *Call, st *chatState, u providers.Usage) {
 	if st.usage {
 		c.SSE("", map[string]any{
 			"id": st.id, "object": "chat.completion.chunk", "created": st.created, "model": c.Model,
-			"service_tier": "default", "system_fingerprint": "fp_fake", "choices": []any{}, "usage": chatUsage(u),
+			"service_tier": "default", "system_fingerprint": "fp_fake", "choices": []any{}, "usage": oaiChatUsage(u),
 		})
 	}
 	c.Raw([]byte("data: [DONE]\n\n"))
 }
 
-// jsonString encodes s as a JSON string without HTML escaping, as OpenAI does.
-func jsonString(s string) []byte {
+// oaiJSONString encodes s as a JSON string without HTML escaping, as OpenAI does.
+func oaiJSONString(s string) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

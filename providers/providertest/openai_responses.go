@@ -11,26 +11,26 @@ import (
 	"github.com/llxprt/llxprt-ls/providers"
 )
 
-// respState is one Responses API stream: the sequence counter and the output
+// oaiRespState is one Responses API stream: the sequence counter and the output
 // items opened so far (a reasoning item for thinking, a message for text).
-type respState struct {
+type oaiRespState struct {
 	id        string
 	created   int64
 	seq       int
 	next      int // next output_index
-	reasoning *respItem
-	message   *respItem
+	reasoning *oaiRespItem
+	message   *oaiRespItem
 	output    []any // finished items, for response.completed
 	buf       bytes.Buffer
 }
 
-type respItem struct {
+type oaiRespItem struct {
 	id    string
 	index int
 	text  strings.Builder
 }
 
-func (st *respState) event(c *Call, name string, fields map[string]any) {
+func (st *oaiRespState) event(c *Call, name string, fields map[string]any) {
 	fields["type"] = name
 	fields["sequence_number"] = st.seq
 	st.seq++
@@ -38,7 +38,7 @@ func (st *respState) event(c *Call, name string, fields map[string]any) {
 }
 
 // response is the Response object the lifecycle events carry.
-func (st *respState) response(c *Call, status string, output []any, usage any) map[string]any {
+func (st *oaiRespState) response(c *Call, status string, output []any, usage any) map[string]any {
 	var req struct {
 		Instructions    *string         `json:"instructions"`
 		MaxOutputTokens *int            `json:"max_output_tokens"`
@@ -66,7 +66,7 @@ func (st *respState) response(c *Call, status string, output []any, usage any) m
 	}
 }
 
-func respUsage(u providers.Usage) map[string]any {
+func oaiRespUsage(u providers.Usage) map[string]any {
 	return map[string]any{
 		"input_tokens":          u.InputTokens,
 		"input_tokens_details":  map[string]any{"cached_tokens": u.CachedTokens},
@@ -78,20 +78,20 @@ func respUsage(u providers.Usage) map[string]any {
 
 func (o *OpenAI) respBegin(c *Call) {
 	now := time.Now()
-	st := &respState{id: "resp_fake" + strconv.FormatInt(now.UnixNano(), 36), created: now.Unix()}
+	st := &oaiRespState{id: "resp_fake" + strconv.FormatInt(now.UnixNano(), 36), created: now.Unix()}
 	c.State = st
 	st.event(c, "response.created", map[string]any{"response": st.response(c, "in_progress", nil, nil)})
 	st.event(c, "response.in_progress", map[string]any{"response": st.response(c, "in_progress", nil, nil)})
 }
 
-func (st *respState) open(prefix string) *respItem {
-	it := &respItem{id: prefix + st.id[len("resp_"):] + strconv.Itoa(st.next), index: st.next}
+func (st *oaiRespState) open(prefix string) *oaiRespItem {
+	it := &oaiRespItem{id: prefix + st.id[len("resp_"):] + strconv.Itoa(st.next), index: st.next}
 	st.next++
 	return it
 }
 
 // delta writes a delta event by hand: it is the hot path of a long stream.
-func (st *respState) delta(c *Call, name string, it *respItem, indexField string, piece string) {
+func (st *oaiRespState) delta(c *Call, name string, it *oaiRespItem, indexField string, piece string) {
 	b := &st.buf
 	b.Reset()
 	b.WriteString("event: ")
@@ -107,7 +107,7 @@ func (st *respState) delta(c *Call, name string, it *respItem, indexField string
 	b.WriteString(",\"")
 	b.WriteString(indexField)
 	b.WriteString("\":0,\"delta\":")
-	b.Write(jsonString(piece))
+	b.Write(oaiJSONString(piece))
 	if indexField == "content_index" {
 		b.WriteString(",\"logprobs\":[]")
 	}
@@ -116,7 +116,7 @@ func (st *respState) delta(c *Call, name string, it *respItem, indexField string
 	c.Raw(b.Bytes())
 }
 
-func (o *OpenAI) respThinking(c *Call, st *respState, piece string) {
+func (o *OpenAI) respThinking(c *Call, st *oaiRespState, piece string) {
 	if st.reasoning == nil {
 		st.reasoning = st.open("rs_")
 		st.event(c, "response.output_item.added", map[string]any{"output_index": st.reasoning.index,
@@ -128,7 +128,7 @@ func (o *OpenAI) respThinking(c *Call, st *respState, piece string) {
 	st.delta(c, "response.reasoning_summary_text.delta", st.reasoning, "summary_index", piece)
 }
 
-func (st *respState) closeReasoning(c *Call) {
+func (st *oaiRespState) closeReasoning(c *Call) {
 	it := st.reasoning
 	if it == nil {
 		return
@@ -143,7 +143,7 @@ func (st *respState) closeReasoning(c *Call) {
 	st.output = append(st.output, item)
 }
 
-func (o *OpenAI) respText(c *Call, st *respState, piece string) {
+func (o *OpenAI) respText(c *Call, st *oaiRespState, piece string) {
 	st.closeReasoning(c)
 	if st.message == nil {
 		st.message = st.open("msg_")
@@ -156,7 +156,7 @@ func (o *OpenAI) respText(c *Call, st *respState, piece string) {
 	st.delta(c, "response.output_text.delta", st.message, "content_index", piece)
 }
 
-func (st *respState) closeMessage(c *Call, status string) {
+func (st *oaiRespState) closeMessage(c *Call, status string) {
 	it := st.message
 	if it == nil {
 		return
@@ -171,7 +171,7 @@ func (st *respState) closeMessage(c *Call, status string) {
 	st.output = append(st.output, item)
 }
 
-func (o *OpenAI) respEnd(c *Call, st *respState, u providers.Usage) {
+func (o *OpenAI) respEnd(c *Call, st *oaiRespState, u providers.Usage) {
 	reason := o.FinishReason
 	if reason == "length" {
 		reason = "max_output_tokens"
@@ -182,14 +182,14 @@ func (o *OpenAI) respEnd(c *Call, st *respState, u providers.Usage) {
 	}
 	st.closeReasoning(c)
 	st.closeMessage(c, itemStatus)
-	resp := st.response(c, status, st.output, respUsage(u))
+	resp := st.response(c, status, st.output, oaiRespUsage(u))
 	if status == "incomplete" {
 		resp["incomplete_details"] = map[string]any{"reason": reason}
 	}
 	st.event(c, "response."+status, map[string]any{"response": resp})
 }
 
-func (o *OpenAI) respError(c *Call, st *respState) {
+func (o *OpenAI) respError(c *Call, st *oaiRespState) {
 	status := c.Script.ErrorStatus
 	if status == 0 {
 		status = http.StatusInternalServerError
@@ -210,9 +210,9 @@ func (o *OpenAI) respError(c *Call, st *respState) {
 
 // responseObject is the non-streamed Responses API reply.
 func (o *OpenAI) responseObject(c *Call) []byte {
-	thinking, text := pieces(c)
+	thinking, text := oaiPieces(c)
 	now := time.Now()
-	st := &respState{id: "resp_fake" + strconv.FormatInt(now.UnixNano(), 36), created: now.Unix()}
+	st := &oaiRespState{id: "resp_fake" + strconv.FormatInt(now.UnixNano(), 36), created: now.Unix()}
 	var output []any
 	if thinking != "" {
 		it := st.open("rs_")
@@ -221,6 +221,6 @@ func (o *OpenAI) responseObject(c *Call) []byte {
 	it := st.open("msg_")
 	output = append(output, map[string]any{"id": it.id, "type": "message", "status": "completed", "role": "assistant",
 		"content": []any{map[string]any{"type": "output_text", "annotations": []any{}, "logprobs": []any{}, "text": text}}})
-	b, _ := json.Marshal(st.response(c, "completed", output, respUsage(usageOf(c, c.Script.Usage, text))))
+	b, _ := json.Marshal(st.response(c, "completed", output, oaiRespUsage(oaiUsageOf(c, c.Script.Usage, text))))
 	return b
 }
