@@ -13,8 +13,8 @@ import (
 
 // isReasoningModel reports whether an OpenAI model is a reasoning model
 // (o1*, o3*, o4*, gpt-5* except the gpt-5*-chat* chat models): those take
-// max_completion_tokens and reasoning_effort and reject temperature and
-// top_p. The name is matched as given, so a router's "openai/o3" is not a
+// max_completion_tokens and reasoning_effort and reject temperature, top_p
+// and stop. The name is matched as given, so a router's "openai/o3" is not a
 // reasoning model here: the router maps its own parameters.
 func isReasoningModel(model string) bool {
 	m := strings.ToLower(model)
@@ -125,7 +125,9 @@ func (c *Client) chatParams(req *providers.Request) openai.ChatCompletionNewPara
 	} else if pr.ThinkingEnabled() {
 		p.ReasoningEffort = effort(pr.Thinking)
 	}
-	if len(pr.Stop) > 0 {
+	if len(pr.Stop) > 0 && !reasoning {
+		// Reasoning models reject stop ("Unsupported parameter: 'stop' is not
+		// supported with this model").
 		p.Stop = openai.ChatCompletionNewParamsStopUnion{OfStringArray: pr.Stop}
 	}
 	if pr.Seed != nil && c.provider != "mistral" {

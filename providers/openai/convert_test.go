@@ -64,7 +64,7 @@ func TestRecordedBodies(t *testing.T) {
 			model: "o3", params: allParams(), path: "/v1/chat/completions",
 			want: map[string]any{
 				"model": "o3", "stream": true, "stream_options": usage, "messages": withSystem("developer"),
-				"max_completion_tokens": 8192.0, "reasoning_effort": "medium", "stop": []any{"END", "STOP"}, "seed": 7.0,
+				"max_completion_tokens": 8192.0, "reasoning_effort": "medium", "seed": 7.0,
 				"presence_penalty": 0.5, "user_tag": map[string]any{"team": "x"},
 			},
 		},

@@ -60,7 +60,8 @@
 //	               type "disabled" sends nothing
 //	TopK           top_k for every provider except openai  same
 //	               and mistral (no such field; dropped)
-//	Stop           stop (list)                              dropped (no field)
+//	Stop           stop (list); dropped for reasoning       dropped (no field)
+//	               models (they reject it)
 //	Seed           seed; random_seed on mistral             dropped (no field)
 //	Extra          every key into the body unchanged; an    same
 //	               Extra key wins over a mapped field
@@ -106,6 +107,15 @@
 //
 // # Performance
 //
-// BenchmarkStream10k (10,000-chunk stream from providertest on 127.0.0.1):
-// see the figures recorded in the repository README.
+// BenchmarkStream10k streams 10,000 chunks from providertest on 127.0.0.1
+// (go test -bench Stream10k -benchtime=3x; AMD EPYC, 2 cores shared with
+// other work, 2026-11-25; the fake server runs in the same process and is
+// counted):
+//
+//	Chat Completions   24,000–37,000 events/s   62 allocs/event
+//	Responses API      24,000–48,000 events/s   49 allocs/event
+//
+// About 80% of the allocations are the SDK's reflection-based JSON decoding
+// of each chunk (internal/apijson); the adapter adds none per event beyond
+// the event itself. A real model streams a few hundred events per second.
 package openai
