@@ -29,33 +29,69 @@ func decodeTOML(data []byte) (*object, error) {
 		}
 		return nil, errors.New(scrubQuoted(err.Error()))
 	}
-	// rank[parent path][key] = first appearance; array indices are not part
-	// of TOML key paths, so every element of an array of tables shares one
-	// ordering, which is what the file says anyway.
-	rank := map[string]map[string]int{}
-	for i, k := range md.Keys() {
-		parent := strings.Join(k[:len(k)-1], "\x00")
-		if rank[parent] == nil {
-			rank[parent] = map[string]int{}
-		}
-		if _, ok := rank[parent][k[len(k)-1]]; !ok {
-			rank[parent][k[len(k)-1]] = i
-		}
-	}
-	v, err := orderTOML(m, nil, rank, 0)
+	rank := tomlRanks(&md)
+	v, err := orderTOML(m, "", rank, 0)
 	if err != nil {
 		return nil, err
 	}
 	return v.(*object), nil
 }
 
-func orderTOML(v any, path []string, rank map[string]map[string]int, depth int) (any, error) {
+// tomlRanks maps each table's path to the order its keys appear in. TOML key
+// paths carry no array index, but every [[array]] header is listed once per
+// element, so counting them gives each element its own ordering. Paths are
+// keys joined by \x00, with "[i]" after an array of tables.
+func tomlRanks(md *toml.MetaData) map[string]map[string]int {
+	rank := map[string]map[string]int{}
+	cur := map[string]int{} // array-table path (unindexed) → current element
+	for i, k := range md.Keys() {
+		if md.Type(k...) == "ArrayHash" {
+			raw := strings.Join(k, "\x00")
+			if _, ok := cur[raw]; ok {
+				cur[raw]++
+			} else {
+				cur[raw] = 0
+			}
+			for other := range cur { // nested arrays restart per element
+				if strings.HasPrefix(other, raw+"\x00") {
+					delete(cur, other)
+				}
+			}
+		}
+		parent := ""
+		for j, part := range k[:len(k)-1] {
+			if j > 0 {
+				parent += "\x00"
+			}
+			parent += part
+			if n, ok := cur[strings.Join(k[:j+1], "\x00")]; ok {
+				parent += "[" + strconv.Itoa(n) + "]"
+			}
+		}
+		last := k[len(k)-1]
+		if rank[parent] == nil {
+			rank[parent] = map[string]int{}
+		}
+		if _, ok := rank[parent][last]; !ok {
+			rank[parent][last] = i
+		}
+	}
+	return rank
+}
+
+func orderTOML(v any, path string, rank map[string]map[string]int, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, errTooDeep
 	}
+	child := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "\x00" + k
+	}
 	switch t := v.(type) {
 	case map[string]any:
-		r := rank[strings.Join(path, "\x00")]
+		r := rank[path]
 		keys := sortedKeys(t)
 		slices.SortStableFunc(keys, func(a, b string) int {
 			ra, oka := r[a]
@@ -72,7 +108,7 @@ func orderTOML(v any, path []string, rank map[string]map[string]int, depth int) 
 		})
 		o := newObject()
 		for _, k := range keys {
-			nv, err := orderTOML(t[k], append(slices.Clip(path), k), rank, depth+1)
+			nv, err := orderTOML(t[k], child(k), rank, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -82,7 +118,7 @@ func orderTOML(v any, path []string, rank map[string]map[string]int, depth int) 
 	case []map[string]any:
 		arr := make([]any, len(t))
 		for i, e := range t {
-			nv, err := orderTOML(e, path, rank, depth+1)
+			nv, err := orderTOML(e, path+"["+strconv.Itoa(i)+"]", rank, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -92,7 +128,7 @@ func orderTOML(v any, path []string, rank map[string]map[string]int, depth int) 
 	case []any:
 		arr := make([]any, len(t))
 		for i, e := range t {
-			nv, err := orderTOML(e, path, rank, depth+1)
+			nv, err := orderTOML(e, path+"["+strconv.Itoa(i)+"]", rank, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -186,8 +222,10 @@ func writeTable(buf *bytes.Buffer, o *object, path []string, arrayElem bool) err
 func writeInline(buf *bytes.Buffer, v any, where string) error {
 	switch t := v.(type) {
 	case *object:
+		// Inline tables come out sorted: the TOML reader reports no key
+		// order inside arrays, so this is the order a re-read would give.
 		buf.WriteByte('{')
-		for i, k := range t.keys {
+		for i, k := range slices.Sorted(slices.Values(t.keys)) {
 			if i > 0 {
 				buf.WriteString(", ")
 			}
