@@ -93,6 +93,9 @@ func TestFaults(t *testing.T) {
 				if errors.As(err, &pe) && !strings.Contains(pe.Message, tt.msg) {
 					t.Errorf("message = %q, want it to contain %q", pe.Message, tt.msg)
 				}
+				if n := srv.Total(); !tt.dead && n != 1 {
+					t.Errorf("the server got %d requests, want 1: SDK retries must be off", n)
+				}
 				if tt.incomplete && !errors.Is(err, providers.ErrIncompleteStream) {
 					t.Errorf("err = %v, want it to wrap ErrIncompleteStream", err)
 				}

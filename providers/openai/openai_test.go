@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -113,6 +114,35 @@ func TestStreamOrderAndUsage(t *testing.T) {
 				t.Errorf("path = %q, want %q", got, tt.path)
 			}
 		})
+	}
+}
+
+// TestConcurrentStreams shares one client between goroutines (run with
+// -race): the client holds no per-request state.
+func TestConcurrentStreams(t *testing.T) {
+	srv := newServer(t, nil)
+	c := newTestClient(t, srv, providers.Config{APIKey: testKey})
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		model := "gpt-4.1"
+		if i%2 == 1 {
+			model = "o3-pro"
+		}
+		wg.Go(func() {
+			evs, err := collect(t.Context(), c, hello(model))
+			if err == nil && evs[len(evs)-1].Kind != providers.EventDone {
+				err = errors.New("no done event")
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }
 
