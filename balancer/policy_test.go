@@ -88,6 +88,10 @@ func TestLatencyPrefersFastAndExplores(t *testing.T) {
 		if got := servedCounts(t, lb, 10); got["fast"] != 10 {
 			t.Fatalf("after measuring: %v", got)
 		}
+		st := lb.Stats()
+		if st[0].TTFTP50Ms != 2000 || st[1].TTFTP50Ms != 100 || st[1].TTFTP95Ms != 100 || st[1].LatencyP50Ms != 100 {
+			t.Fatalf("percentiles: slow %+v fast %+v", st[0], st[1])
+		}
 		// With exploration the slow one still gets some traffic.
 		s.LatencyExploration = 0.5
 		lb2 := mustNew(t, "latency", buckets(slow, fast), s, WithRand(rand.New(rand.NewPCG(3, 4))))
