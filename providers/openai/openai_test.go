@@ -341,3 +341,21 @@ func TestModels(t *testing.T) {
 		t.Errorf("Models on 401: %v, want auth", err)
 	}
 }
+
+func TestBaseURLShapes(t *testing.T) {
+	srv := newServer(t, nil)
+	tests := []struct{ base, path string }{
+		{"", "/chat/completions"},
+		{"/v1/", "/v1/chat/completions"},
+		{"/api/v1", "/api/v1/chat/completions"},
+	}
+	for _, tt := range tests {
+		c := newTestClient(t, srv, providers.Config{Provider: "llamacpp", BaseURL: srv.URL + tt.base})
+		if _, err := collect(t.Context(), c, hello("local")); err != nil {
+			t.Fatalf("base %q: %v", tt.base, err)
+		}
+		if got := lastRequest(t, srv).Path; got != tt.path {
+			t.Errorf("base %q: path %q, want %q", tt.base, got, tt.path)
+		}
+	}
+}
