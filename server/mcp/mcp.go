@@ -14,8 +14,11 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log"
+	"sync"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -37,7 +40,12 @@ const instructions = `llxprt-ls routes every prompt through a load balancer over
 // Serve answers MCP requests on in/out until in ends or ctx is cancelled.
 // Logs go to logger, never to out.
 func Serve(ctx context.Context, svc *server.Service, in io.Reader, out io.Writer, logger zerolog.Logger) error {
-	h := &handler{svc: svc, log: logger}
+	// Progress notifications are written straight to out, under the same
+	// lock as mcp-go's own writes (each of its messages is one Write), so
+	// they always precede the result they belong to; mcp-go's notification
+	// queue is drained by another goroutine and could lose that race.
+	lw := &lockedWriter{w: out}
+	h := &handler{svc: svc, log: logger, out: lw}
 	h.srv = mcpserver.NewMCPServer("llxprt-ls", server.Version(),
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
@@ -62,7 +70,7 @@ func Serve(ctx context.Context, svc *server.Service, in io.Reader, out io.Writer
 	defer cancel()
 	go h.forwardEvents(ctx, sessCtx)
 	logger.Info().Str("version", server.Version()).Msg("mcp: serving on stdio")
-	err := std.Listen(ctx, in, out)
+	err := std.Listen(ctx, in, lw)
 	if err != nil && ctx.Err() != nil {
 		return nil
 	}
@@ -74,6 +82,29 @@ type handler struct {
 	svc *server.Service
 	srv *mcpserver.MCPServer
 	log zerolog.Logger
+	out *lockedWriter
+}
+
+// lockedWriter serializes whole messages onto the protocol stream.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// notify writes one JSON-RPC notification as one line.
+func (h *handler) notify(method string, params any) error {
+	b, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+	if err != nil {
+		return fmt.Errorf("mcp: encode %s: %w", method, err)
+	}
+	_, err = h.out.Write(append(b, '\n'))
+	return err
 }
 
 // forwardEvents turns failovers and exhaustion into logging notifications

@@ -10,8 +10,8 @@ import (
 )
 
 // coalesce is the longest streamed text waits before it goes out as a
-// progress notification: mcp-go queues notifications in a bounded channel,
-// and one per token would fill it.
+// progress notification: one notification per token would flood the client
+// with tiny messages.
 const coalesce = 20 * time.Millisecond
 
 // progress sends a call's streamed text as notifications/progress on the
@@ -68,12 +68,16 @@ func (p *progress) sendLocked() {
 	}
 	msg := p.pending.String()
 	p.pending.Reset()
-	// A full queue drops this update; the final result carries the text.
-	_ = p.h.srv.SendNotificationToClient(p.ctx, string(mcpgo.MethodNotificationProgress), map[string]any{
+	if p.ctx.Err() != nil {
+		return // the caller is gone; nobody wants the rest
+	}
+	if err := p.h.notify(string(mcpgo.MethodNotificationProgress), map[string]any{
 		"progressToken": p.token,
 		"progress":      p.total,
 		"message":       msg,
-	})
+	}); err != nil {
+		p.h.log.Debug().Err(err).Msg("mcp: progress not sent")
+	}
 }
 
 // close sends the rest synchronously, so every progress notification goes

@@ -1,0 +1,282 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/llxprt/llxprt-ls/internal/demo"
+)
+
+// mcpClient is the MCP Go SDK driving the built binary over stdio.
+type mcpClient struct {
+	*mcp.ClientSession
+	mu       sync.Mutex
+	progress []string
+	logs     []string
+}
+
+func (w *world) mcp(t *testing.T, protocol string, args ...string) *mcpClient {
+	t.Helper()
+	c := &mcpClient{}
+	client := mcp.NewClient(&mcp.Implementation{Name: "llxprt-e2e", Version: "1"}, &mcp.ClientOptions{
+		ProgressNotificationHandler: func(_ context.Context, r *mcp.ProgressNotificationClientRequest) {
+			c.mu.Lock()
+			c.progress = append(c.progress, r.Params.Message)
+			c.mu.Unlock()
+		},
+		LoggingMessageHandler: func(_ context.Context, r *mcp.LoggingMessageRequest) {
+			b, _ := json.Marshal(r.Params.Data)
+			c.mu.Lock()
+			c.logs = append(c.logs, string(r.Params.Level)+" "+string(b))
+			c.mu.Unlock()
+		},
+	})
+	cmd := exec.Command(bin, append([]string{"--config-dir", w.dir, "--log-level", "warn"}, append(args, "mcp")...)...)
+	cmd.Env = cleanEnv()
+	var opts *mcp.ClientSessionOptions
+	if protocol != "" {
+		opts = &mcp.ClientSessionOptions{ProtocolVersion: protocol}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, opts)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	c.ClientSession = cs
+	return c
+}
+
+// call calls a tool and returns its text and structured content.
+func (c *mcpClient) call(t *testing.T, name string, args any, progressToken any) (*mcp.CallToolResult, string, map[string]any) {
+	t.Helper()
+	p := &mcp.CallToolParams{Name: name, Arguments: args}
+	if progressToken != nil {
+		p.SetProgressToken(progressToken)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	res, err := c.CallTool(ctx, p)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var text strings.Builder
+	for _, ct := range res.Content {
+		if tc, ok := ct.(*mcp.TextContent); ok {
+			text.WriteString(tc.Text)
+			text.WriteString("\n")
+		}
+	}
+	var st map[string]any
+	if res.StructuredContent != nil {
+		b, _ := json.Marshal(res.StructuredContent)
+		_ = json.Unmarshal(b, &st)
+	}
+	return res, text.String(), st
+}
+
+func TestMCPEndToEnd(t *testing.T) {
+	for _, proto := range []string{"", "2025-11-25"} {
+		name := proto
+		if name == "" {
+			name = "default-discover"
+		}
+		t.Run(name, func(t *testing.T) { testMCP(t, proto) })
+	}
+}
+
+func testMCP(t *testing.T, proto string) {
+	w := newWorld(t)
+	c := w.mcp(t, proto)
+
+	tools, err := c.ListTools(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range tools.Tools {
+		names = append(names, tool.Name)
+		if tool.Description == "" || tool.InputSchema == nil {
+			t.Errorf("%s: no description or schema", tool.Name)
+		}
+		ro := tool.Annotations != nil && tool.Annotations.ReadOnlyHint
+		if want := slices.Contains([]string{"profile_list", "profile_show", "provider_status", "list_models"}, tool.Name); ro != want {
+			t.Errorf("%s: readOnlyHint %v, want %v", tool.Name, ro, want)
+		}
+	}
+	slices.Sort(names)
+	want := []string{"chat", "code_action", "consensus", "list_models", "profile_list", "profile_load", "profile_save", "profile_show", "provider_status"}
+	if !slices.Equal(names, want) {
+		t.Errorf("tools %v, want %v", names, want)
+	}
+
+	// chat, streamed as progress, then continued.
+	res, text, st := c.call(t, "chat", map[string]any{"prompt": "Hello there"}, "tok-1")
+	if res.IsError || !strings.Contains(text, "Simulated answer from anthropic") || st["provider"] != "anthropic" {
+		t.Fatalf("chat: %v %q %v", res.IsError, text, st)
+	}
+	session, _ := st["session_id"].(string)
+	c.mu.Lock()
+	streamed := strings.Join(c.progress, "")
+	c.mu.Unlock()
+	if streamed == "" || !strings.Contains(text, streamed) {
+		t.Errorf("progress notifications %q do not carry the answer %q", streamed, text)
+	}
+	_, text, _ = c.call(t, "chat", map[string]any{"prompt": "and again", "session_id": session}, nil)
+	if !strings.Contains(text, "turn 2") {
+		t.Errorf("continued chat: %q", text)
+	}
+	// The same session continues from the command line.
+	r := w.run(t, "", "chat", "--session", session, "from the terminal")
+	if !strings.Contains(r.stdout, "turn 3") {
+		t.Errorf("CLI continuation: %q %q", r.stdout, r.stderr)
+	}
+
+	// code_action
+	_, text, st = c.call(t, "code_action", map[string]any{"code": "    return a+b\n", "action": "fix", "language": "python", "diagnostics": []string{"E225"}}, nil)
+	if st["code"] != "    # llxprt-demo: fix\n    return a+b\n" {
+		t.Errorf("code_action: %q %v", text, st)
+	}
+
+	// profiles
+	_, _, st = c.call(t, "profile_list", map[string]any{}, nil)
+	list, _ := st["profiles"].([]any)
+	if len(list) != 2 {
+		t.Errorf("profile_list: %v", st)
+	}
+	_, text, _ = c.call(t, "profile_show", map[string]any{"name": "gem"}, nil)
+	if strings.Contains(text, "g-test-key-123456") {
+		t.Error("profile_show leaked the key")
+	}
+	res, _, st = c.call(t, "profile_load", map[string]any{"name": "gem"}, nil)
+	if res.IsError || st["profile"] != "gem" {
+		t.Errorf("profile_load: %v", st)
+	}
+	_, _, st = c.call(t, "chat", map[string]any{"prompt": "who answers now?"}, nil)
+	if st["provider"] != "gemini" {
+		t.Errorf("after profile_load: %v", st["provider"])
+	}
+	res, _, _ = c.call(t, "profile_save", map[string]any{"name": "ha2", "profile": json.RawMessage(w.env.JSON)}, nil)
+	if res.IsError {
+		t.Errorf("profile_save failed: %+v", res.Content)
+	}
+	if _, _, st = c.call(t, "profile_load", map[string]any{"name": "ha2"}, nil); st["profile"] != "ha2" {
+		t.Errorf("load saved profile: %v", st)
+	}
+
+	// provider_status with a probe, a failover logged, resources.
+	if proto != "" {
+		if err := c.SetLoggingLevel(t.Context(), &mcp.SetLoggingLevelParams{Level: "warning"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.env.SetScene(demo.Scene{PrimaryDown: true})
+	_, _, st = c.call(t, "provider_status", map[string]any{"probe": true}, nil)
+	probe, _ := st["probe"].([]any)
+	if len(probe) != 3 || !strings.Contains(jsonString(probe[0]), "overloaded") {
+		t.Errorf("provider_status probe: %v", st)
+	}
+	_, _, st = c.call(t, "chat", map[string]any{"prompt": "fail over please"}, nil)
+	if st["provider"] != "openai" {
+		t.Errorf("failover chat served by %v", st["provider"])
+	}
+	if proto != "" {
+		c.mu.Lock()
+		logs := strings.Join(c.logs, "\n")
+		c.mu.Unlock()
+		if !strings.Contains(logs, "failover from anthropic/claude-sonnet-4-5 to openai/gpt-5.2") {
+			t.Errorf("no failover log notification: %q", logs)
+		}
+	}
+	rr, err := c.ReadResource(t.Context(), &mcp.ReadResourceParams{URI: "llxprt://status"})
+	if err != nil || len(rr.Contents) != 1 || !strings.Contains(rr.Contents[0].Text, `"profile": "ha2"`) {
+		t.Errorf("status resource: %v %+v", err, rr)
+	}
+	if rr, err = c.ReadResource(t.Context(), &mcp.ReadResourceParams{URI: "llxprt://profiles/gem"}); err != nil || strings.Contains(rr.Contents[0].Text, "g-test-key-123456") {
+		t.Errorf("profile resource: %v", err)
+	}
+
+	// bad arguments are tool errors naming the argument.
+	bad := []struct {
+		tool string
+		args map[string]any
+		arg  string
+	}{
+		{"chat", map[string]any{"prompt": 5}, `"prompt"`},
+		{"chat", map[string]any{}, `"prompt"`},
+		{"chat", map[string]any{"prompt": "x", "session_id": "../../etc/passwd"}, `"session_id"`},
+		{"chat", map[string]any{"prompt": "x", "temperature": 2}, `"temperature"`},
+		{"code_action", map[string]any{"action": "fix"}, `"code"`},
+		{"code_action", map[string]any{"code": "x", "action": "custom:9"}, `"action"`},
+		{"profile_load", map[string]any{"name": "../../etc/passwd"}, `"name"`},
+		{"profile_save", map[string]any{"name": "x", "profile": map[string]any{"provider": "lb"}}, `"profile"`},
+		{"consensus", map[string]any{"prompt": "x", "buckets": []string{"nope"}}, `"buckets"`},
+	}
+	for _, b := range bad {
+		res, text, _ := c.call(t, b.tool, b.args, nil)
+		if !res.IsError || !strings.Contains(text, "argument "+b.arg) {
+			t.Errorf("%s %v: isError=%v %q, want an error naming %s", b.tool, b.args, res.IsError, text, b.arg)
+		}
+	}
+	// ...and the server still serves.
+	if _, _, st = c.call(t, "list_models", map[string]any{}, nil); len(st["providers"].([]any)) != 3 {
+		t.Errorf("list_models: %v", st)
+	}
+}
+
+func TestMCPCancelStopsTheProviderCall(t *testing.T) {
+	w := newWorld(t)
+	c := w.mcp(t, "2025-11-25")
+	w.env.SetScene(demo.Scene{Stall: true})
+	ctx, cancel := context.WithCancel(t.Context())
+	p := &mcp.CallToolParams{Name: "chat", Arguments: map[string]any{"prompt": "stall"}}
+	p.SetProgressToken("tok-cancel")
+	done := make(chan error, 1)
+	go func() { _, err := c.CallTool(ctx, p); done <- err }()
+	// The first chunk arrives as a progress notification; then cancel.
+	for {
+		c.mu.Lock()
+		n := len(c.progress)
+		c.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		waitABit(t)
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("cancelled call returned no error")
+	}
+	for w.env.Anthropic.Abandoned() == 0 {
+		waitABit(t)
+	}
+	// The server keeps serving.
+	w.env.SetScene(demo.Scene{})
+	if _, _, st := c.call(t, "chat", map[string]any{"prompt": "still there?"}, nil); st["provider"] != "anthropic" {
+		t.Errorf("after cancel: %v", st)
+	}
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// waitABit yields while polling state that another process changes and
+// that offers nothing to wait on; the test's deadline bounds the loop.
+func waitABit(t *testing.T) {
+	t.Helper()
+	if t.Context().Err() != nil {
+		t.Fatal("test ended while waiting")
+	}
+	time.Sleep(2 * time.Millisecond)
+}
