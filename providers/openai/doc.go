@@ -3,7 +3,9 @@
 // Groq, Mistral, Ollama, LM Studio, llama.cpp server, vLLM, or any base URL.
 // It is built on github.com/openai/openai-go/v3 with the SDK's retries off
 // (the balancer owns retries). Build one with [New]; [Providers] and
-// [DefaultBaseURL] list the provider ids it serves.
+// [DefaultBaseURL] list the provider ids it serves. Besides
+// providers.Provider, a [Client] offers [Client.Models] (GET /models, for a
+// model list) and [Client.CloseIdleConnections] (for a client being dropped).
 //
 // # Endpoints and credentials
 //
