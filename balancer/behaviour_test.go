@@ -55,6 +55,9 @@ func TestCooldownSkipsAndNeverShortens(t *testing.T) {
 	if st.State != "cooldown" || st.CooldownUntil == nil || !st.CooldownUntil.Equal(clk.Now().Add(30*time.Second)) {
 		t.Fatalf("a's stats = %+v", st)
 	}
+	if tr.Failovers != 1 {
+		t.Fatalf("skipping the first choice is a failover: trace has %d", tr.Failovers)
+	}
 	clk.Advance(31 * time.Second)
 	if _, tr, _ := call(t, lb); tr.Served != "a" {
 		t.Fatalf("after the cooldown, served by %q, want a", tr.Served)

@@ -64,6 +64,7 @@ type run struct {
 	waited    time.Duration
 	prev      *member // last member that failed, for failover events
 	prevWhy   string
+	started   bool // an attempt has begun
 
 	// The inline attempt's state lives here rather than in locals the
 	// stream's loop body captures, which would each cost an allocation.
@@ -258,6 +259,11 @@ func (r *run) skip(m *member, state, reason string, until time.Time, final bool)
 	if final {
 		mr.final = true
 	}
+	if r.prev == nil && !r.started {
+		// The request moves away from the bucket it would have used first:
+		// the next attempt reports a failover from it, with this reason.
+		r.prev, r.prevWhy = m, reason
+	}
 	if r.tr != nil {
 		r.tr.Attempts = append(r.tr.Attempts, Attempt{Bucket: m.b.Name, Provider: m.provider, Model: m.b.Model,
 			Outcome: "skipped", Reason: reason, Start: r.b.now().Sub(r.start)})
@@ -269,6 +275,7 @@ func (r *run) begin(a *attempt, m *member, probe, retry, hedge bool) *attempt {
 	b := r.b
 	*a = attempt{m: m, probe: probe, retry: retry, hedge: hedge, start: b.now()}
 	r.mr[m.idx].tries++
+	r.started = true
 	m.c.started(retry)
 	if r.prev != nil && r.prev != m {
 		if r.tr != nil {

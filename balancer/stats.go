@@ -1,6 +1,7 @@
 package balancer
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"sync"
@@ -74,7 +75,8 @@ func (r *ring) percentiles(ps ...float64) []float64 {
 	s := slices.Clone(r.buf[:r.n])
 	slices.Sort(s)
 	for i, p := range ps {
-		out[i] = s[min(int(p*float64(len(s))), len(s)-1)]
+		rank := int(math.Ceil(p*float64(len(s)))) - 1 // nearest rank
+		out[i] = s[min(max(rank, 0), len(s)-1)]
 	}
 	return out
 }
