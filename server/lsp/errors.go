@@ -58,6 +58,8 @@ func (s *langServer) guard(next jsonrpc2.Handler) jsonrpc2.Handler {
 	return func(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
 		method := strings.Clone(req.Method())
 		call := req.IsCall()
+		s.handlers.Add(1)
+		defer s.handlers.Done()
 		defer func() {
 			if r := recover(); r != nil {
 				s.log.Error().Str("method", method).Interface("panic", r).Msg("handler panicked")

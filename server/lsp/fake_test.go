@@ -205,3 +205,6 @@ func (s *session) open(uri, lang, text string) {
 }
 
 var errFake = errors.New("fake: every bucket failed")
+
+// *server.Service is the Backend cmd/llxprt-ls passes to Serve.
+var _ Backend = (*server.Service)(nil)

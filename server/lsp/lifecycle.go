@@ -60,6 +60,8 @@ type langServer struct {
 	notes  *notifier
 	tokens atomic.Int64 // work-done progress tokens created by the server
 
+	handlers sync.WaitGroup // running handlers, awaited when Serve ends
+
 	exited   chan struct{}
 	exitOnce sync.Once
 

@@ -13,10 +13,29 @@ import (
 	"go.lsp.dev/protocol"
 )
 
-// closeGrace bounds how long Serve waits, after exit, for the connection to
-// drain. A blocking stdin cannot be interrupted by Close, so the read
-// goroutine may stay parked in read(2) until the process exits.
-const closeGrace = 2 * time.Second
+// closeGrace bounds how long Serve waits, after exit, for cancelled
+// handlers to return; readGrace how long for the input to close.
+const (
+	closeGrace = 2 * time.Second
+	readGrace  = 200 * time.Millisecond
+)
+
+// runWithin runs f in a goroutine and reports whether it returned within d.
+func runWithin(f func(), d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		f()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
 
 // Serve speaks LSP with one client on in and out until the client sends exit,
 // the input ends or ctx is done. It returns the process exit code the
@@ -42,12 +61,14 @@ func Serve(ctx context.Context, b Backend, in io.Reader, out io.Writer, logger z
 	}
 	s.stopNotifier()
 	cancel() // in-flight handlers and their provider calls stop here
-	closed := make(chan error, 1)
-	go func() { closed <- conn.Close() }()
-	select {
-	case <-closed:
-	case <-time.After(closeGrace):
-		logger.Debug().Msg("connection still reading after exit; leaving it to the process exit")
+	if !runWithin(s.handlers.Wait, closeGrace) {
+		logger.Warn().Msg("handlers still running after exit; leaving them to the process exit")
+	}
+	// Close waits for the read goroutine, which a blocking stdin keeps in
+	// read(2) whatever Close does; the editor closes the pipe or the
+	// process exits, so do not wait long for it.
+	if !runWithin(func() { _ = conn.Close() }, readGrace) {
+		logger.Debug().Msg("input still open after exit")
 	}
 	code := s.exitCode()
 	if cerr := conn.Err(); cerr != nil {
