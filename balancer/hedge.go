@@ -143,6 +143,11 @@ func (r *run) hedged() {
 			}
 			x.cancel(context.Canceled)
 			if r.fail(x.a, e, false) {
+				for _, o := range racers {
+					o.stop(context.Canceled)
+					r.cancelled(o.a, "the request ended with "+x.a.m.b.Name+"'s error")
+				}
+				racers = nil
 				r.giveUp(e)
 				return
 			}

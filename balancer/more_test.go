@@ -323,3 +323,23 @@ func TestAttemptJSON(t *testing.T) {
 		t.Fatalf("round trip (-want +got):\n%s", diff)
 	}
 }
+
+func TestHedgeGiveUpCancelsTheOther(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := DefaultSettings()
+		s.HedgeAfter = time.Second
+		a, b := newFake("a", step{hang: true}), newFake("b", step{delay: time.Second, err: status(400)})
+		lb := mustNew(t, "failover", buckets(a, b), s)
+		_, tr, err := call(t, lb)
+		var pe *providers.Error
+		if !errors.As(err, &pe) || pe.Kind != providers.KindBadRequest {
+			t.Fatalf("err = %v", err)
+		}
+		if diff := cmp.Diff([]string{"b:failed", "a:cancelled"}, tried(tr)); diff != "" {
+			t.Fatalf("tried (-want +got):\n%s", diff)
+		}
+		if a.liveCount() != 0 {
+			t.Fatal("a outlived the request")
+		}
+	})
+}
