@@ -11,6 +11,7 @@ import {
   ProgressType,
   State,
   type LanguageClientOptions,
+  type Middleware,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { installHint, resolveServer, serverArgs } from './serverPath';
@@ -42,6 +43,7 @@ export class Server implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.OutputChannel,
     private readonly onStatus: (input: StatusInput) => void,
+    private readonly middleware: Middleware = {},
   ) {}
 
   /** ready returns the running client, starting it if needed. */
@@ -85,6 +87,7 @@ export class Server implements vscode.Disposable {
       documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
       outputChannel: this.output,
       initializationOptions: profile ? { profile } : {},
+      middleware: this.middleware,
     };
     const client = new LanguageClient('llxprt', 'LLxprt', serverOptions, clientOptions);
     this.listeners.push(
@@ -149,7 +152,9 @@ export class Server implements vscode.Disposable {
     if (!client) {
       throw new ServerUnavailable('llxprt-ls is not running (see the LLxprt output)');
     }
-    return client.sendRequest<R>(method, params, token);
+    // vscode-jsonrpc counts arguments: an undefined token would turn params
+    // into the array [params, null].
+    return token ? client.sendRequest<R>(method, params, token) : client.sendRequest<R>(method, params);
   }
 
   /** onProgress subscribes to $/progress on a token of the running client. */

@@ -10,6 +10,26 @@ import { loadProfile } from './profiles';
 import type { Status } from './protocol';
 import { initialStatus, nextStatus, statusView, type StatusInput, type StatusState } from './statusState';
 import { StatusPanel } from './statusPanel';
+import { Review } from './review';
+import type { Middleware } from 'vscode-languageclient/node';
+
+/**
+ * reviewMiddleware holds back the edit of every resolved LLxprt code action
+ * and runs llxprt.reviewChange instead, so a model's rewrite is shown as a
+ * diff to accept or reject rather than applied blind.
+ */
+const reviewMiddleware: Middleware = {
+  async resolveCodeAction(item, token, next) {
+    const resolved = await next(item, token);
+    if (!resolved || !resolved.edit || resolved.edit.size === 0) {
+      return resolved;
+    }
+    const edit = resolved.edit;
+    resolved.edit = undefined;
+    resolved.command = { title: resolved.title, command: 'llxprt.reviewChange', arguments: [edit, resolved.title] };
+    return resolved;
+  },
+};
 
 /** Settings whose change needs a new server process. */
 const restartSettings = ['llxprt.serverPath', 'llxprt.logLevel', 'llxprt.demo', 'llxprt.configDir'];
@@ -46,7 +66,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const onStatusReply = (st: Status) => onStatus({ type: 'status', status: st });
   render();
 
-  const server = new Server(context, output, onStatus);
+  const review = new Review();
+  const server = new Server(context, output, onStatus, reviewMiddleware);
   const turns: TurnTrace[] = [];
   const chat = new ChatPanel(
     context,
@@ -64,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     output,
     item,
+    review,
     server,
     chat,
     sp,

@@ -72,8 +72,15 @@ SETUP_PID=$!
 
 # ---- extension: npm ci, compile, lint, unit tests, package -----------------------------------------
 cd "$EXT"
-log "npm ci"
-timeout 300 npm ci --no-audit --no-fund >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log" >&2; fail "npm ci"; }
+# npm ci only when package-lock.json changed since the last install in this checkout.
+LOCK_SUM="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [[ "$(cat node_modules/.llxprt-lock-sum 2>/dev/null)" != "$LOCK_SUM" ]]; then
+  log "npm ci"
+  timeout 300 npm ci --no-audit --no-fund >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log" >&2; fail "npm ci"; }
+  echo "$LOCK_SUM" >node_modules/.llxprt-lock-sum
+else
+  log "node_modules matches package-lock.json: skipping npm ci"
+fi
 log "go build llxprt-ls"
 mkdir -p "$WORK/bin"
 (cd "$REPO" && timeout 300 go build -o "$WORK/bin/llxprt-ls" ./cmd/llxprt-ls) || fail "go build ./cmd/llxprt-ls"
@@ -87,8 +94,14 @@ log "vsce package"
 rm -f llxprt.vsix
 timeout 180 npx vsce package --no-update-package-json --out llxprt.vsix >"$WORK/vsce.log" 2>&1 || { cat "$WORK/vsce.log" >&2; fail "vsce package"; }
 [[ -s llxprt.vsix ]] || fail "vsce made no llxprt.vsix"
-unzip -l llxprt.vsix | grep -q 'extension/LICENSE' || fail "the .vsix has no LICENSE"
-unzip -l llxprt.vsix | grep -q 'extension/node_modules/vscode-languageclient/' || fail "the .vsix lacks node_modules"
+python3 - llxprt.vsix <<'PY' || fail "the .vsix lacks a file it needs"
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+for want in ("extension/LICENSE.txt", "extension/out/src/extension.js", "extension/media/chat.js",
+             "extension/node_modules/vscode-languageclient/node.js"):
+    if want not in names:
+        sys.exit("vsix: missing " + want)
+PY
 
 if [[ "${LLXPRT_E2E:-1}" == 0 ]]; then
   kill -TERM -- "-$SETUP_PID" 2>/dev/null || true
@@ -107,9 +120,9 @@ CODE_SERVER="$CS_DIR/node_modules/.bin/code-server"
 USER_DATA="$WORK/user-data"; EXTENSIONS="$WORK/extensions"; WS="$WORK/workspace"; CFG="$WORK/llxprt"; HOOKS="$WORK/hooks"
 mkdir -p "$USER_DATA/User" "$EXTENSIONS" "$WS" "$CFG/profiles" "$HOOKS"
 rm -rf "$ARTIFACTS"; mkdir -p "$ARTIFACTS"
-cs() { PATH="$NODE24:$PATH" "$CODE_SERVER" --config /dev/null --user-data-dir "$USER_DATA" --extensions-dir "$EXTENSIONS" "$@"; }
 log "installing llxprt.vsix into code-server"
-timeout 120 cs --install-extension "$EXT/llxprt.vsix" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; fail "code-server --install-extension"; }
+PATH="$NODE24:$PATH" timeout 120 "$CODE_SERVER" --config /dev/null --user-data-dir "$USER_DATA" \
+  --extensions-dir "$EXTENSIONS" --install-extension "$EXT/llxprt.vsix" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; fail "code-server --install-extension"; }
 ls "$EXTENSIONS" | grep -q '^llxprt\.llxprt-' || { cat "$WORK/install.log" >&2; fail "extension not installed"; }
 
 cat >"$USER_DATA/User/settings.json" <<JSON
@@ -123,9 +136,15 @@ cat >"$USER_DATA/User/settings.json" <<JSON
   "chat.disableAIFeatures": true,
   "workbench.tips.enabled": false,
   "workbench.enableExperiments": false,
-  "editor.lightbulb.enabled": "on",
   "files.autoSave": "off",
-  "window.commandCenter": false,
+  "window.commandCenter": false
+}
+JSON
+# The extension host runs on the code-server side, which takes machine-scoped settings such as
+# llxprt.serverPath from the remote ("Machine") settings, as with any remote VS Code.
+mkdir -p "$USER_DATA/Machine"
+cat >"$USER_DATA/Machine/settings.json" <<JSON
+{
   "llxprt.serverPath": "$WORK/bin/llxprt-ls",
   "llxprt.demo": true,
   "llxprt.configDir": "$CFG",

@@ -47,6 +47,9 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined> | T | unde
         return v;
       }
     } catch (err) {
+      if (err instanceof Error && err.message.startsWith('e2e:')) {
+        throw err; // a definite failure, not a "not yet"
+      }
       lastErr = err;
     }
     if (Date.now() > deadline) {
@@ -140,6 +143,9 @@ async function steps(page: Page): Promise<void> {
   // 1. The extension starts llxprt-ls and the status bar says so.
   const st = await poll('the server to start (hooks/status.json)', () => {
     const s = readHook<Status>('status.json');
+    if (s?.state.server === 'missing') {
+      throw new Error(`e2e: the extension did not find llxprt-ls: ${JSON.stringify(s.state)}`);
+    }
     return s?.state.server === 'running' ? s : undefined;
   }, 60_000);
   log(`status bar: ${st.view.text}`);
@@ -167,26 +173,26 @@ async function steps(page: Page): Promise<void> {
     assert.ok(titles.includes(want), `code actions should include ${want}, got ${titles.join(', ')}`);
   }
 
-  // 4. The user sees them in the Quick Fix menu (Ctrl+.), applies Refactor,
-  // confirms the refactor preview, and the buffer changes as the demo says.
-  await page.locator('.editor-instance .view-lines').first().click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Control+.');
-  const rows = page.locator('.action-widget .monaco-list-row');
-  await rows.first().waitFor({ state: 'visible' });
-  const menu = await rows.allInnerTexts();
-  log(`quick fix menu: ${menu.map((t) => t.replace(/\s+/g, ' ').trim()).join(' | ')}`);
-  const refactor = page.locator('.action-widget .monaco-list-row', { hasText: 'LLxprt: Refactor selection' }).first();
-  await refactor.waitFor({ state: 'visible' });
-  await screenshot(page, 'quick-fix-menu');
-  await refactor.click();
-  await confirmRefactorPreview(page);
+  // 4. The user sees them in the Quick Fix menu (Ctrl+.). A rewrite opens as
+  // a diff to review: Reject leaves the buffer alone, Accept applies exactly
+  // what the demo provider answered.
+  const original = await editorText(page);
+  await quickFix(page, 'LLxprt: Add documentation', 'quick-fix-menu');
+  await reviewDiff(page, 'review-rejected', 'llxprt-demo: document');
+  await notificationButton(page, 'Reject');
+  await poll('the review diff to close', async () => ((await page.locator('.monaco-diff-editor').count()) === 0 ? true : undefined));
+  assert.equal(await editorText(page), original, 'Reject must leave the buffer unchanged');
+
+  await quickFix(page, 'LLxprt: Refactor selection');
+  await reviewDiff(page, 'review-diff', 'llxprt-demo: refactor');
+  await notificationButton(page, 'Accept');
   const edited = await poll('the refactored buffer', async () => {
     const t = await editorText(page);
     return t.includes('llxprt-demo: refactor') ? t : undefined;
   }, 30_000);
   assert.match(edited, /\/\/ llxprt-demo: refactor\s*\n\s*package main/, 'the marker comment should be on top of the replaced code');
   assert.match(edited, /func add\(a, b int\) int/, 'the rest of the file should stay');
+  assert.doesNotMatch(edited, /llxprt-demo: document/, 'the rejected change must not appear');
   await screenshot(page, 'code-action-applied');
 
   // 5. Chat: ask, see the streamed answer and who served it; a follow-up
@@ -261,13 +267,38 @@ async function steps(page: Page): Promise<void> {
   log('all checks passed');
 }
 
-async function confirmRefactorPreview(page: Page): Promise<void> {
-  // VS Code shows the rewrite in the Refactor Preview panel because the edit
-  // carries a change annotation that needs confirmation; the user applies it.
-  const apply = page.locator('.bulk-edit-panel .monaco-button, .refactor-preview .monaco-button', { hasText: 'Apply' }).first();
-  await apply.waitFor({ state: 'visible', timeout: 30_000 });
-  await screenshot(page, 'refactor-preview');
-  await apply.click();
+/** quickFix selects the whole file, opens Ctrl+. and picks an entry. */
+async function quickFix(page: Page, title: string, shotName?: string): Promise<void> {
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Control+.');
+  const rows = page.locator('.action-widget .monaco-list-row');
+  await rows.first().waitFor({ state: 'visible' });
+  const entry = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+  await entry.waitFor({ state: 'visible' });
+  const menu = await rows.allInnerTexts();
+  log(`quick fix menu: ${menu.map((t) => t.replace(/\s+/g, ' ').trim()).join(' | ')}`);
+  if (shotName) {
+    await screenshot(page, shotName);
+  }
+  await entry.click();
+}
+
+/** reviewDiff waits for the review diff showing the proposed marker line. */
+async function reviewDiff(page: Page, shotName: string, marker: string): Promise<void> {
+  const diff = page.locator('.monaco-diff-editor').first();
+  await diff.waitFor({ state: 'visible', timeout: 30_000 });
+  await poll(`the diff to show "${marker}"`, async () => {
+    const t = (await diff.locator('.editor.modified .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+    return t.includes(marker) ? true : undefined;
+  });
+  await screenshot(page, shotName);
+}
+
+async function notificationButton(page: Page, label: string): Promise<void> {
+  const button = page.locator('.notification-toast .monaco-button', { hasText: new RegExp(`^${label}$`) }).first();
+  await button.waitFor({ state: 'visible' });
+  await button.click();
 }
 
 main().then(
