@@ -39,7 +39,7 @@ func (w *world) mcp(t *testing.T, protocol string, args ...string) *mcpClient {
 			c.mu.Unlock()
 		},
 	})
-	cmd := exec.Command(bin, append([]string{"--config-dir", w.dir, "--log-level", "warn"}, append(args, "mcp")...)...)
+	cmd := exec.Command(bin, append([]string{"--config-dir", w.dir, "--log-level", "warn", "mcp"}, args...)...)
 	cmd.Env = cleanEnv()
 	var opts *mcp.ClientSessionOptions
 	if protocol != "" {
