@@ -3,6 +3,7 @@ package lsp
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/llxprt/llxprt-ls/providers/providertest"
 	"github.com/llxprt/llxprt-ls/server"
@@ -54,6 +57,14 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
+	}
+	if code == 0 {
+		// Serve must not leave goroutines behind (notifier, timers, handlers);
+		// opencensus (under the Gemini SDK) starts one at init.
+		if err := goleak.Find(goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start")); err != nil {
+			fmt.Fprintln(os.Stderr, "leaked goroutines:", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
@@ -253,5 +264,96 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "sk-test-alpha-0000") {
 		t.Error("the API key leaked into the log")
+	}
+}
+
+// startBinary runs llxprt-ls lsp on a config dir with one profile, "alpha",
+// pointing at f, and returns an initialized client and the process's end.
+func startBinary(t *testing.T, f *providertest.Server) (*rawClient, chan error, *bytes.Buffer) {
+	t.Helper()
+	bin := builtBinary(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "profiles", "alpha.json"), fmt.Sprintf(
+		`{"version":1,"provider":"openai","model":"gpt-5.2","ephemeralSettings":{"base-url":%q,"auth-key":"sk-test-alpha-0000"}}`, f.URL+"/v1"))
+	writeFile(t, filepath.Join(dir, "settings.json"), `{"defaultProfile":"alpha"}`)
+	cmd := exec.CommandContext(t.Context(), bin, "--config-dir", dir, "lsp")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		err := <-exited
+		exited <- err
+		if t.Failed() {
+			t.Logf("llxprt-ls stderr:\n%s", stderr.String())
+		}
+	})
+	c := newRawClient(t, stdout, stdin)
+	c.mustCall("initialize", initParams(true, false, false, nil), nil)
+	c.notify("initialized", map[string]any{})
+	return c, exited, stderr
+}
+
+// The binary answers bad messages with errors and keeps serving; a 5 MB
+// prompt is answered or refused with a clear error.
+func TestEndToEndHostileInput(t *testing.T) {
+	f := fakeVendor(t, "alpha")
+	c, exited, _ := startBinary(t, f)
+	frames := []struct {
+		name  string
+		frame string
+		id    string
+		code  int
+	}{
+		{"malformed params", `{"jsonrpc":"2.0","id":101,"method":"llxprt/profile/load","params":{"name":7}}`, "101", -32602},
+		{"unknown method", `{"jsonrpc":"2.0","id":102,"method":"llxprt/frobnicate","params":{}}`, "102", -32601},
+		{"invalid UTF-8", "{\"jsonrpc\":\"2.0\",\"id\":103,\"method\":\"llxprt/chat\",\"params\":{\"prompt\":\"\xff\xfe\"}}", "103", -32602},
+		{"not JSON", `{"jsonrpc":"2.0","id":104,`, "null", -32700},
+	}
+	for _, fr := range frames {
+		c.write([]byte(fr.frame))
+		m := c.waitFor(fr.name, func(m message) bool { return m.Error != nil && string(m.ID) == fr.id })
+		if m.Error.Code != fr.code {
+			t.Errorf("%s: %v, want code %d", fr.name, m.Error, fr.code)
+		}
+		c.mustCall("llxprt/status", nil, nil)
+	}
+
+	prompt := strings.Repeat("0123456789abcdef", 5<<20/16)
+	var res struct{ Text string }
+	switch err := c.call("llxprt/chat", map[string]any{"prompt": prompt}, &res); {
+	case err == nil:
+		if res.Text == "" {
+			t.Error("5 MB prompt: empty answer")
+		}
+	case err.Code == -32803 && err.Message != "":
+		t.Logf("5 MB prompt refused: %s", err.Message)
+	default:
+		t.Errorf("5 MB prompt: %v", err)
+	}
+	c.mustCall("llxprt/status", nil, nil)
+
+	c.notify("exit", nil) // without shutdown: exit code 1
+	select {
+	case err := <-exited:
+		exited <- err
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("exit without shutdown: %v, want exit code 1", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("llxprt-ls did not exit")
 	}
 }
