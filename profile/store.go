@@ -25,6 +25,8 @@ type Store struct {
 	// before reporting it (editors write a file in several steps). Default
 	// 100ms; set it before calling Watch.
 	Debounce time.Duration
+	// watching, when set, is called once Watch is registered (tests).
+	watching func()
 }
 
 // OpenStore returns the store for config dir dir. Nothing is created until

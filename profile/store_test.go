@@ -89,9 +89,9 @@ func TestStoreRefusesBadNamesBeforeTouchingFiles(t *testing.T) {
 	p := mustParse(t, "standard.json")
 	for _, name := range []string{"../evil", "/tmp/evil", "", "a/b", ".."} {
 		checks := map[string]error{
-			"Save":       s.Save(name, p, ""),
-			"SaveRaw":    s.SaveRaw(name, readTestdata(t, "standard.json")),
-			"Delete":     s.Delete(name),
+			"Save":    s.Save(name, p, ""),
+			"SaveRaw": s.SaveRaw(name, readTestdata(t, "standard.json")),
+			"Delete":  s.Delete(name),
 		}
 		if name != "" { // SetDefault("") clears the default
 			checks["SetDefault"] = s.SetDefault(name)

@@ -32,6 +32,9 @@ func (s *Store) Watch(ctx context.Context, onChange func(name string)) error {
 	if err := w.Add(dir); err != nil {
 		return fmt.Errorf("profile: watch %s: %w", dir, err)
 	}
+	if s.watching != nil {
+		s.watching()
+	}
 	debounce := s.Debounce
 	if debounce <= 0 {
 		debounce = 100 * time.Millisecond
