@@ -250,3 +250,78 @@ func withFailover(ev server.StatusEvent) server.StatusEvent {
 	f.Set(reflect.New(f.Type().Elem()))
 	return ev
 }
+
+// A client-given workDoneToken is used as is: no create call.
+func TestWorkDoneProgressOnClientToken(t *testing.T) {
+	s := start(t, newFake(), true, true, false)
+	s.mustCall("llxprt/chat", map[string]any{"prompt": "hello", "workDoneToken": "wd-1"}, nil)
+	var kinds []string
+	for _, m := range s.received() {
+		if m.Method == "window/workDoneProgress/create" {
+			t.Errorf("created a token although the client gave one")
+		}
+		var p struct {
+			Token string
+			Value struct{ Kind string }
+		}
+		if m.Method == "$/progress" && json.Unmarshal(m.Params, &p) == nil && p.Token == "wd-1" {
+			kinds = append(kinds, p.Value.Kind)
+		}
+	}
+	if diff := cmp.Diff([]string{"begin", "end"}, kinds); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+}
+
+// Cancelling a resolve cancels the model call and answers RequestCancelled;
+// work-done progress still ends.
+func TestCancelResolve(t *testing.T) {
+	b := newFake()
+	started := make(chan struct{})
+	b.run = func(ctx context.Context, req server.ActionRequest) (*server.ActionResult, error) {
+		close(started)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	s := start(t, b, true, true, false)
+	s.open(docURI, "go", goSrc)
+	var acts []listedAction
+	s.mustCall("textDocument/codeAction", codeActionParams(rng{pos{2, 0}, pos{2, 0}}, nil), &acts)
+	id, ch := s.start("codeAction/resolve", acts[0])
+	<-started
+	s.notify("$/cancelRequest", map[string]any{"id": id})
+	if resp := s.wait(ch); resp.Error == nil || resp.Error.Code != -32800 {
+		t.Fatalf("cancelled resolve: %+v", resp)
+	}
+	s.waitFor("progress end", func(m message) bool {
+		return m.Method == "$/progress" && strings.Contains(string(m.Params), `"end"`)
+	})
+}
+
+// Rapid incremental changes are applied in wire order: the attachment a
+// chat sees is the document after all of them.
+func TestChangesKeepOrder(t *testing.T) {
+	b := newFake()
+	s := start(t, b, true, false, false)
+	s.open(docURI, "go", "")
+	var want strings.Builder
+	for i := range 300 {
+		piece := string(rune('a'+i%26)) + "😀"
+		if i%50 == 49 {
+			piece = "\n"
+		}
+		// Insert at the end: line and UTF-16 column of the current end.
+		lines := strings.Split(want.String(), "\n")
+		last := lines[len(lines)-1]
+		at := pos{len(lines) - 1, int(utf16Len(last))}
+		s.notify("textDocument/didChange", map[string]any{
+			"textDocument":   map[string]any{"uri": docURI, "version": i + 2},
+			"contentChanges": []any{map[string]any{"range": rng{at, at}, "text": piece}},
+		})
+		want.WriteString(piece)
+	}
+	s.mustCall("llxprt/chat", map[string]any{"prompt": "x", "textDocument": map[string]any{"uri": docURI}}, nil)
+	if got := b.chats[0].Context[0].Text; got != want.String() {
+		t.Errorf("document after 300 changes:\n got %q\nwant %q", got, want.String())
+	}
+}
