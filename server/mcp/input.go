@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"regexp"
 	"unicode/utf8"
 )
 
@@ -17,12 +18,12 @@ const maxMessage = 32 << 20
 // UTF-8 (Go's JSON decoder would silently turn the bad bytes into U+FFFD
 // and send them to a model) or longer than maxMessage gets a JSON-RPC parse
 // error carrying the request's id, and the server keeps serving.
-func (h *handler) screen(in io.Reader) io.Reader {
+func (h *handler) screen(in io.Reader, limit int) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
 		br := bufio.NewReaderSize(in, 64<<10)
 		for {
-			line, err := readLine(br)
+			line, err := readLine(br, limit)
 			switch {
 			case errors.Is(err, errTooLong):
 				h.reject(line, "message larger than 32 MiB")
@@ -48,14 +49,18 @@ func (h *handler) screen(in io.Reader) io.Reader {
 
 var errTooLong = errors.New("line too long")
 
-// readLine reads one '\n'-terminated line of at most maxMessage bytes; a
+// idPattern finds a JSON-RPC id near the start of a truncated message.
+var idPattern = regexp.MustCompile(`"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?[0-9]+)`)
+
+// readLine reads one '\n'-terminated line of at most limit bytes; a
 // longer one is consumed to its end and reported with its first bytes.
-func readLine(br *bufio.Reader) ([]byte, error) {
+func readLine(br *bufio.Reader, limit int) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) > maxMessage {
-			head := append(line[:0:0], line[:min(len(line), 4096)]...)
+		if len(line)+len(chunk) > limit {
+			head := append(line[:len(line):len(line)], chunk...)
+			head = head[:min(len(head), 4096)]
 			for errors.Is(err, bufio.ErrBufferFull) {
 				_, err = br.ReadSlice('\n')
 			}
@@ -76,7 +81,12 @@ func (h *handler) reject(line []byte, why string) {
 	var m struct {
 		ID json.RawMessage `json:"id"`
 	}
-	_ = json.Unmarshal(line, &m) // the decoder tolerates bad UTF-8, so the id is found
+	if json.Unmarshal(line, &m) != nil { // the decoder tolerates bad UTF-8
+		// A cut-off message: find the id in what we have.
+		if g := idPattern.FindSubmatch(line); g != nil {
+			m.ID = g[1]
+		}
+	}
 	h.log.Warn().Str("reason", why).Int("bytes", len(line)).Msg("mcp: message rejected")
 	if len(m.ID) == 0 || string(m.ID) == "null" {
 		return // a notification: nobody to answer

@@ -70,7 +70,7 @@ func Serve(ctx context.Context, svc *server.Service, in io.Reader, out io.Writer
 	defer cancel()
 	go h.forwardEvents(ctx, sessCtx)
 	logger.Info().Str("version", server.Version()).Msg("mcp: serving on stdio")
-	err := std.Listen(ctx, h.screen(in), lw)
+	err := std.Listen(ctx, h.screen(in, maxMessage), lw)
 	if err != nil && ctx.Err() != nil {
 		return nil
 	}

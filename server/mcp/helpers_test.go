@@ -1,0 +1,5 @@
+package mcp
+
+import "time"
+
+func afterWindow() <-chan time.Time { return time.After(coalesce + time.Millisecond) }
