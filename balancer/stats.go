@@ -4,7 +4,9 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/llxprt/llxprt-ls/providers"
@@ -93,7 +95,7 @@ type counters struct {
 	inTok, outTok         int64
 	cost                  float64
 	latency, ttft         ring
-	ttftEWMA              float64 // ms; 0 = never measured (latency policy)
+	ttftEWMA              atomic.Uint64 // float64 bits, ms; 0 = never measured (latency policy)
 	lastError             string
 	lastErrorAt           time.Time
 }
@@ -127,11 +129,10 @@ func (c *counters) succeeded(u providers.Usage, cost float64, ttft, total time.D
 func (c *counters) observeTTFT(ttft time.Duration) {
 	v := ms(ttft)
 	c.ttft.add(v)
-	if c.ttftEWMA == 0 {
-		c.ttftEWMA = v
-	} else {
-		c.ttftEWMA = 0.7*c.ttftEWMA + 0.3*v
+	if old := math.Float64frombits(c.ttftEWMA.Load()); old != 0 {
+		v = 0.7*old + 0.3*v
 	}
+	c.ttftEWMA.Store(math.Float64bits(v))
 }
 
 func (c *counters) failed(e *providers.Error, now time.Time, elapsed time.Duration, committed bool) {
@@ -168,11 +169,9 @@ func (c *counters) addUsage(u providers.Usage, cost float64) {
 	c.mu.Unlock()
 }
 
-func (c *counters) latencyEstimate() float64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ttftEWMA
-}
+// latencyEstimate is read without the lock: the latency policy reads it
+// for every bucket on every request. Writers hold c.mu.
+func (c *counters) latencyEstimate() float64 { return math.Float64frombits(c.ttftEWMA.Load()) }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
@@ -183,6 +182,9 @@ var secretPattern = regexp.MustCompile(`(?i)(sk-[a-z0-9_\-]{6,}|sk-ant-[a-z0-9_\
 // redact masks anything that looks like a credential, keeping its last four
 // characters so a user can tell keys apart.
 func redact(s string) string {
+	if !mayHoldSecret(s) {
+		return s
+	}
 	return secretPattern.ReplaceAllStringFunc(s, func(m string) string {
 		tail := m
 		if len(tail) > 4 {
@@ -247,4 +249,16 @@ func (b *Balancer) Stats() []BucketStats {
 		out[i] = st
 	}
 	return out
+}
+
+// mayHoldSecret is a cheap pre-check so the common error message skips the
+// regular expression.
+func mayHoldSecret(s string) bool {
+	l := strings.ToLower(s)
+	for _, hint := range []string{"sk-", "aiza", "bearer", "key", "token"} {
+		if strings.Contains(l, hint) {
+			return true
+		}
+	}
+	return false
 }
