@@ -120,39 +120,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // mid-chat (the fake sees its client leave) → profile load (the next request
 // goes to the other profile's fake) → shutdown → exit with code 0.
 func TestEndToEnd(t *testing.T) {
-	bin := builtBinary(t)
 	alpha, beta := fakeVendor(t, "alpha"), fakeVendor(t, "beta")
-	dir := t.TempDir()
-	for name, f := range map[string]*providertest.Server{"alpha": alpha, "beta": beta} {
-		writeFile(t, filepath.Join(dir, "profiles", name+".json"), fmt.Sprintf(
-			`{"version":1,"provider":"openai","model":"gpt-5.2","ephemeralSettings":{"base-url":%q,"auth-key":"sk-test-%s-0000"}}`, f.URL+"/v1", name))
-	}
-	writeFile(t, filepath.Join(dir, "settings.json"), `{"defaultProfile":"alpha"}`)
-
-	cmd := exec.CommandContext(t.Context(), bin, "--config-dir", dir, "--log-level", "debug", "lsp")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("llxprt-ls stderr:\n%s", stderr.String())
-		}
-	})
-	c := newRawClient(t, stdout, stdin)
+	c, exited, stderr := startBinary(t, map[string]*providertest.Server{"alpha": alpha, "beta": beta}, "alpha")
 
 	// initialize → didOpen
 	var init struct {
@@ -253,30 +222,28 @@ func TestEndToEnd(t *testing.T) {
 	// shutdown → exit: code 0.
 	c.mustCall("shutdown", nil, nil)
 	c.notify("exit", nil)
-	select {
-	case err := <-exited:
-		exited <- err
-		if err != nil {
-			t.Errorf("llxprt-ls exited with %v, want code 0", err)
-		}
-	case <-time.After(waitTimeout):
-		t.Fatal("llxprt-ls did not exit after exit")
+	if code := waitExit(t, exited); code != 0 {
+		t.Errorf("exit code %d after shutdown and exit, want 0", code)
 	}
 	if strings.Contains(stderr.String(), "sk-test-alpha-0000") {
 		t.Error("the API key leaked into the log")
 	}
 }
 
-// startBinary runs llxprt-ls lsp on a config dir with one profile, "alpha",
-// pointing at f, and returns an initialized client and the process's end.
-func startBinary(t *testing.T, f *providertest.Server) (*rawClient, chan error, *bytes.Buffer) {
+// startBinary runs llxprt-ls lsp on a temp config dir with one profile per
+// fake (each a single OpenAI-compatible bucket at the fake's base URL), def
+// the default, and returns an initialized client, the process's end and its
+// stderr.
+func startBinary(t *testing.T, fakes map[string]*providertest.Server, def string) (*rawClient, chan error, *bytes.Buffer) {
 	t.Helper()
 	bin := builtBinary(t)
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "profiles", "alpha.json"), fmt.Sprintf(
-		`{"version":1,"provider":"openai","model":"gpt-5.2","ephemeralSettings":{"base-url":%q,"auth-key":"sk-test-alpha-0000"}}`, f.URL+"/v1"))
-	writeFile(t, filepath.Join(dir, "settings.json"), `{"defaultProfile":"alpha"}`)
-	cmd := exec.CommandContext(t.Context(), bin, "--config-dir", dir, "lsp")
+	for name, f := range fakes {
+		writeFile(t, filepath.Join(dir, "profiles", name+".json"), fmt.Sprintf(
+			`{"version":1,"provider":"openai","model":"gpt-5.2","ephemeralSettings":{"base-url":%q,"auth-key":"sk-test-%s-0000"}}`, f.URL+"/v1", name))
+	}
+	writeFile(t, filepath.Join(dir, "settings.json"), fmt.Sprintf(`{"defaultProfile":%q}`, def))
+	cmd := exec.CommandContext(t.Context(), bin, "--config-dir", dir, "--log-level", "debug", "lsp")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -300,17 +267,36 @@ func startBinary(t *testing.T, f *providertest.Server) (*rawClient, chan error, 
 			t.Logf("llxprt-ls stderr:\n%s", stderr.String())
 		}
 	})
-	c := newRawClient(t, stdout, stdin)
-	c.mustCall("initialize", initParams(true, false, false, nil), nil)
-	c.notify("initialized", map[string]any{})
-	return c, exited, stderr
+	return newRawClient(t, stdout, stdin), exited, stderr
+}
+
+// waitExit waits for the process and returns its exit code.
+func waitExit(t *testing.T, exited chan error) int {
+	t.Helper()
+	select {
+	case err := <-exited:
+		exited <- err
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			return 0
+		case errors.As(err, &ee):
+			return ee.ExitCode()
+		}
+		t.Fatalf("llxprt-ls: %v", err)
+	case <-time.After(waitTimeout):
+		t.Fatal("llxprt-ls did not exit")
+	}
+	return -1
 }
 
 // The binary answers bad messages with errors and keeps serving; a 5 MB
 // prompt is answered or refused with a clear error.
 func TestEndToEndHostileInput(t *testing.T) {
 	f := fakeVendor(t, "alpha")
-	c, exited, _ := startBinary(t, f)
+	c, exited, _ := startBinary(t, map[string]*providertest.Server{"alpha": f}, "alpha")
+	c.mustCall("initialize", initParams(true, false, false, nil), nil)
+	c.notify("initialized", map[string]any{})
 	frames := []struct {
 		name  string
 		frame string
@@ -346,14 +332,7 @@ func TestEndToEndHostileInput(t *testing.T) {
 	c.mustCall("llxprt/status", nil, nil)
 
 	c.notify("exit", nil) // without shutdown: exit code 1
-	select {
-	case err := <-exited:
-		exited <- err
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-			t.Errorf("exit without shutdown: %v, want exit code 1", err)
-		}
-	case <-time.After(waitTimeout):
-		t.Fatal("llxprt-ls did not exit")
+	if code := waitExit(t, exited); code != 1 {
+		t.Errorf("exit code %d after exit without shutdown, want 1", code)
 	}
 }
