@@ -164,6 +164,16 @@ func buildBucket(ctx context.Context, b Bucket, creds *auth.Resolver, opts Build
 		bb.CredentialSource = src.String()
 		return bb, src, &credError{err}
 	}
+	red := auth.NewRedactor(cred.Key)
+	if tf := cred.Token; tf != nil {
+		cred.Token = func(ctx context.Context) (string, error) {
+			tok, err := tf(ctx)
+			if err == nil {
+				red.Add(tok)
+			}
+			return tok, err
+		}
+	}
 	cfg := providers.Config{
 		Provider:   id,
 		BaseURL:    b.BaseURL,
@@ -178,7 +188,7 @@ func buildBucket(ctx context.Context, b Bucket, creds *auth.Resolver, opts Build
 	if err != nil {
 		return balancer.Bucket{}, auth.Source{}, err
 	}
-	bb.Provider = prov
+	bb.Provider = redacting{Provider: prov, r: red}
 	bb.Key = healthKey(id, b, cred.Source)
 	bb.CredentialSource = cred.Source.String()
 	return bb, cred.Source, nil

@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Mask shows enough of a secret to recognise it and no more: the vendor
@@ -32,6 +34,8 @@ func Mask(secret string) string {
 // it before they leave the process; it is the last line of defence when a
 // vendor echoes a key back.
 type Redactor struct {
+	// mu guards secrets: OAuth tokens are added as they are minted.
+	mu      sync.RWMutex
 	secrets []string
 }
 
@@ -39,14 +43,21 @@ type Redactor struct {
 // are ignored (they would match ordinary text).
 func NewRedactor(secrets ...string) *Redactor {
 	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// Add makes r redact more secrets (a refreshed OAuth token).
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) >= 8 {
+		if len(s) >= 8 && !slices.Contains(r.secrets, s) {
 			r.secrets = append(r.secrets, s)
 		}
 	}
 	// Longest first, so a secret that contains another is replaced whole.
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
-	return r
 }
 
 // Redact returns s with every known secret masked.
@@ -54,6 +65,8 @@ func (r *Redactor) Redact(s string) string {
 	if r == nil {
 		return s
 	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	for _, sec := range r.secrets {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, Mask(sec))
