@@ -85,9 +85,8 @@ func (s *Service) Chat(ctx context.Context, req ChatRequest, onDelta func(text s
 // stream runs one request through a's balancer, reporting busy/idle and the
 // result's routing.
 func (s *Service) stream(ctx context.Context, a *active, req *providers.Request, onDelta func(string)) (*ChatResult, error) {
-	n := s.busy.Add(1)
+	s.busy.Add(1)
 	s.emit(StatusEvent{Kind: "normal", Busy: true, Message: "working", Profile: a.name, Bucket: a.built.Balancer.LastServed()})
-	_ = n
 	var trace balancer.Trace
 	var text strings.Builder
 	var serr error
@@ -172,50 +171,4 @@ func (s *Service) composePrompt(req ChatRequest) (string, error) {
 	}
 	b.WriteString(req.Prompt)
 	return b.String(), nil
-}
-
-// Actions lists the code actions for a range. It never calls a provider and
-// costs a stat of settings.json.
-func (s *Service) Actions(hasDiagnostics bool) []Action {
-	user, err := s.settings.userActions()
-	if err != nil {
-		s.log.Warn().Err(err).Msg("settings.json actions ignored")
-	}
-	return actionList(hasDiagnostics, user)
-}
-
-// RunAction runs one code action. It is not part of any session; the reply's
-// code is extracted and indented like the original (see ActionResult).
-func (s *Service) RunAction(ctx context.Context, req ActionRequest, onDelta func(string)) (*ActionResult, error) {
-	if strings.TrimSpace(req.Code) == "" {
-		return nil, inputErr("code", "empty; select the code to act on")
-	}
-	if len(req.Code) > s.opts.MaxPromptBytes {
-		return nil, inputErr("code", "%d bytes, more than the %d allowed", len(req.Code), s.opts.MaxPromptBytes)
-	}
-	if !utf8.ValidString(req.Code) || !utf8.ValidString(req.Action) {
-		return nil, inputErr("code", "not valid UTF-8")
-	}
-	user, _ := s.settings.userActions()
-	system, prompt, edits, err := actionPrompt(req, user)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.balancerFor(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.stream(ctx, a, &providers.Request{System: system, Messages: []providers.Message{{Role: providers.RoleUser, Content: prompt}}}, onDelta)
-	if err != nil {
-		return nil, err
-	}
-	out := &ActionResult{ChatResult: *res}
-	if !edits {
-		out.Explanation = strings.TrimSpace(res.Text)
-		return out, nil
-	}
-	ex := extractCode(res.Text)
-	out.Code = fitIndent(req.Code, ex.Code)
-	out.Explanation = ex.Prose
-	return out, nil
 }
