@@ -210,6 +210,9 @@ func (s *Service) Close() error {
 func (s *Service) balancerFor(ctx context.Context, name string) (*active, error) {
 	a := s.cur.Load()
 	if name != "" && name != a.name {
+		if err := profile.ValidName(name); err != nil {
+			return nil, &InputError{Field: "profile", Msg: err.Error()}
+		}
 		s.namedMu.Lock()
 		n, ok := s.named[name]
 		s.namedMu.Unlock()
@@ -222,6 +225,9 @@ func (s *Service) balancerFor(ctx context.Context, name string) (*active, error)
 			}
 		}
 		a = n
+		if errors.Is(n.err, profile.ErrNotFound) {
+			return nil, &InputError{Field: "profile", Msg: n.err.Error()}
+		}
 	}
 	if a.err != nil {
 		return nil, a.err

@@ -215,6 +215,7 @@ func testMCP(t *testing.T, proto string) {
 		{"chat", map[string]any{}, `"prompt"`},
 		{"chat", map[string]any{"prompt": "x", "session_id": "../../etc/passwd"}, `"session_id"`},
 		{"chat", map[string]any{"prompt": "x", "temperature": 2}, `"temperature"`},
+		{"chat", map[string]any{"prompt": "x", "profile": "no-such-profile"}, `"profile"`},
 		{"code_action", map[string]any{"action": "fix"}, `"code"`},
 		{"code_action", map[string]any{"code": "x", "action": "custom:9"}, `"action"`},
 		{"profile_load", map[string]any{"name": "../../etc/passwd"}, `"name"`},
