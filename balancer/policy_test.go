@@ -100,3 +100,20 @@ func TestLatencyPrefersFastAndExplores(t *testing.T) {
 		}
 	})
 }
+
+func TestLatencyPenalisesFailures(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		broken, slow := newFake("broken"), newFake("slow")
+		broken.def = step{err: status(503)}
+		slow.def = step{delay: 2 * time.Second}
+		s := DefaultSettings()
+		s.LatencyExploration, s.CircuitBreakerEnabled, s.RetryCount = 0, false, 1
+		lb := mustNew(t, "latency", buckets(broken, slow), s)
+		servedCounts(t, lb, 5)
+		// The broken bucket failed in no time, but failures count as slow:
+		// after the first request it is no longer tried first.
+		if broken.Calls() != 1 {
+			t.Fatalf("broken bucket tried %d times", broken.Calls())
+		}
+	})
+}

@@ -125,15 +125,26 @@ func (c *counters) succeeded(u providers.Usage, cost float64, ttft, total time.D
 	c.mu.Unlock()
 }
 
-// observeTTFT feeds the latency policy's moving average; c.mu is held.
+// observeTTFT records a success's time to first token, for the
+// percentiles and the latency policy's moving average; c.mu is held.
 func (c *counters) observeTTFT(ttft time.Duration) {
 	v := ms(ttft)
 	c.ttft.add(v)
+	c.blend(v)
+}
+
+// blend moves the latency policy's average toward v (ms).
+func (c *counters) blend(v float64) {
 	if old := math.Float64frombits(c.ttftEWMA.Load()); old != 0 {
 		v = 0.7*old + 0.3*v
 	}
 	c.ttftEWMA.Store(math.Float64bits(v))
 }
+
+// failPenalty is what a failure before the first token counts as in the
+// latency policy's average, at least: a bucket that fails fast must not look
+// fast.
+const failPenalty = 10 * time.Second
 
 func (c *counters) failed(e *providers.Error, now time.Time, elapsed time.Duration, committed bool) {
 	c.mu.Lock()
@@ -142,11 +153,9 @@ func (c *counters) failed(e *providers.Error, now time.Time, elapsed time.Durati
 	}
 	if e.Kind == providers.KindTimeout {
 		c.timeouts++
-		if !committed {
-			// A bucket that timed out before its first token was at least
-			// this slow: let the latency policy know.
-			c.observeTTFT(elapsed)
-		}
+	}
+	if !committed && e.Kind.Transient() {
+		c.blend(ms(max(elapsed, failPenalty)))
 	}
 	c.lastError = redact(e.Error())
 	c.lastErrorAt = now
