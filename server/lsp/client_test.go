@@ -38,7 +38,7 @@ func (e *rpcError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Messa
 // and what hostile ones do (broken JSON, invalid UTF-8), and can see the
 // order in which everything arrived.
 type rawClient struct {
-	t *testing.T
+	t testing.TB
 	w io.Writer
 
 	wmu    sync.Mutex
@@ -53,7 +53,7 @@ type rawClient struct {
 	closed bool
 }
 
-func newRawClient(t *testing.T, r io.Reader, w io.Writer) *rawClient {
+func newRawClient(t testing.TB, r io.Reader, w io.Writer) *rawClient {
 	c := &rawClient{t: t, w: w, pending: map[string]chan message{}, changed: make(chan struct{})}
 	c.answer = func(m message) (any, *rpcError) {
 		switch m.Method {
@@ -131,7 +131,7 @@ func (c *rawClient) finish() {
 	}
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

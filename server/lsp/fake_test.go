@@ -160,7 +160,7 @@ type result struct {
 }
 
 // serve starts Serve with b and returns the client end.
-func serve(t *testing.T, b *fakeBackend) *session {
+func serve(t testing.TB, b *fakeBackend) *session {
 	t.Helper()
 	srvEnd, cliEnd := net.Pipe()
 	done := make(chan result, 1)
@@ -177,7 +177,7 @@ func serve(t *testing.T, b *fakeBackend) *session {
 }
 
 // start serves and initializes with the given capabilities.
-func start(t *testing.T, b *fakeBackend, resolve, progress, annotations bool) *session {
+func start(t testing.TB, b *fakeBackend, resolve, progress, annotations bool) *session {
 	t.Helper()
 	s := serve(t, b)
 	s.mustCall("initialize", initParams(resolve, progress, annotations, nil), nil)
