@@ -185,17 +185,24 @@ func testMCP(t *testing.T, proto string) {
 	if len(probe) != 3 || !strings.Contains(jsonString(probe[0]), "overloaded") {
 		t.Errorf("provider_status probe: %v", st)
 	}
-	_, _, st = c.call(t, "chat", map[string]any{"prompt": "fail over please"}, nil)
-	if st["provider"] != "openai" {
-		t.Errorf("failover chat served by %v", st["provider"])
+	// A 2026-07-28 request declares its log level in _meta.
+	p := &mcp.CallToolParams{Name: "chat", Arguments: map[string]any{"prompt": "fail over please"}, Meta: mcp.Meta{"io.modelcontextprotocol/logLevel": "warning"}}
+	fo, err := c.CallTool(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if proto != "" {
-		c.mu.Lock()
-		logs := strings.Join(c.logs, "\n")
-		c.mu.Unlock()
-		if !strings.Contains(logs, "failover from anthropic/claude-sonnet-4-5 to openai/gpt-5.2") {
-			t.Errorf("no failover log notification: %q", logs)
-		}
+	if b, _ := json.Marshal(fo.StructuredContent); !strings.Contains(string(b), `"provider":"openai"`) {
+		t.Errorf("failover chat: %s", b)
+	}
+	c.mu.Lock()
+	logs := strings.Join(c.logs, "\n")
+	c.mu.Unlock()
+	wantLog := "failover from anthropic/claude-sonnet-4-5 to openai/gpt-5.2" // classic: live events
+	if proto == "" {
+		wantLog = "failover: anthropic/claude-sonnet-4-5 failed: 529 overloaded" // modern: from the trace
+	}
+	if !strings.Contains(logs, wantLog) {
+		t.Errorf("no failover log notification with %q: %q", wantLog, logs)
 	}
 	rr, err := c.ReadResource(t.Context(), &mcp.ReadResourceParams{URI: "llxprt://status"})
 	if err != nil || len(rr.Contents) != 1 || !strings.Contains(rr.Contents[0].Text, `"profile": "ha2"`) {

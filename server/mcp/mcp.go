@@ -19,8 +19,8 @@ import (
 	"io"
 	"log"
 	"sync"
+	"sync/atomic"
 
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
@@ -83,6 +83,9 @@ type handler struct {
 	srv *mcpserver.MCPServer
 	log zerolog.Logger
 	out *lockedWriter
+	// modern is set once a request arrives in the 2026-07-28 protocol,
+	// whose logging is per request (see logging.go).
+	modern atomic.Bool
 }
 
 // lockedWriter serializes whole messages onto the protocol stream.
@@ -105,34 +108,6 @@ func (h *handler) notify(method string, params any) error {
 	}
 	_, err = h.out.Write(append(b, '\n'))
 	return err
-}
-
-// forwardEvents turns failovers and exhaustion into logging notifications
-// ("warning" and "error"; the client picks the level it wants with
-// logging/setLevel). It needs the stdio session's context, which mcp-go
-// hands out once Listen has registered the session.
-func (h *handler) forwardEvents(ctx context.Context, sessCtx <-chan context.Context) {
-	var sc context.Context
-	select {
-	case sc = <-sessCtx:
-	case <-ctx.Done():
-		return
-	}
-	unsub := h.svc.Subscribe(func(ev server.StatusEvent) {
-		if ev.Failover == nil {
-			return
-		}
-		level := mcpgo.LoggingLevelWarning
-		if ev.Kind == "error" {
-			level = mcpgo.LoggingLevelError
-		}
-		data := map[string]any{"message": ev.Message, "profile": ev.Profile, "event": ev.Failover}
-		// A full notification queue drops the log line rather than block the
-		// request that caused it.
-		_ = h.srv.SendLogMessageToClient(sc, mcpgo.NewLoggingMessageNotification(level, "llxprt.balancer", data))
-	})
-	<-ctx.Done()
-	unsub()
 }
 
 // logWriter adapts zerolog to the io.Writer a *log.Logger wants.

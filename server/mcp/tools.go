@@ -160,12 +160,14 @@ func (h *handler) chat(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.C
 	if err != nil {
 		return fail(err)
 	}
+	level := h.noteProtocol(ctx)
 	p := h.progress(ctx, req)
 	res, err := h.svc.Chat(ctx, server.ChatRequest{Prompt: a.Prompt, SessionID: a.SessionID, System: a.System, Profile: a.Profile, Context: atts}, p.add)
 	p.close()
 	if err != nil {
 		return h.callError(ctx, err)
 	}
+	h.logAttempts(level, res.Attempts)
 	out := chatOut{SessionID: res.SessionID, Provider: res.Provider, Model: res.Model, Bucket: res.Bucket, Usage: res.Usage,
 		CostUSD: res.CostUSD, Failovers: res.Failovers, DroppedTurns: res.Dropped, Attempts: res.Attempts}
 	r := mcpgo.NewToolResultStructured(out, res.Text)
@@ -271,12 +273,14 @@ func (h *handler) codeAction(ctx context.Context, req mcpgo.CallToolRequest) (*m
 	if err := required("action", a.Action); err != nil {
 		return fail(err)
 	}
+	level := h.noteProtocol(ctx)
 	p := h.progress(ctx, req)
 	res, err := h.svc.RunAction(ctx, server.ActionRequest{Action: a.Action, Code: a.Code, Language: a.Language, Path: a.Path, Diagnostics: a.Diagnostics}, p.add)
 	p.close()
 	if err != nil {
 		return h.callError(ctx, err)
 	}
+	h.logAttempts(level, res.Attempts)
 	out := codeActionOut{Code: res.Code, Explanation: res.Explanation, Provider: res.Provider, Model: res.Model, Bucket: res.Bucket,
 		Usage: res.Usage, CostUSD: res.CostUSD, Failovers: res.Failovers, Attempts: res.Attempts}
 	text := res.Code
