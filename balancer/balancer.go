@@ -128,7 +128,7 @@ func New(policy string, buckets []Bucket, s Settings, opts ...Option) (*Balancer
 		o(b)
 	}
 	healths := map[string]*health{}
-	names := map[string]int{}
+	names := map[string]bool{}
 	for i, bk := range buckets {
 		if bk.Provider == nil {
 			return nil, fmt.Errorf("balancer: bucket %d (%s): no provider", i+1, bk.Name)
@@ -140,12 +140,7 @@ func New(policy string, buckets []Bucket, s Settings, opts ...Option) (*Balancer
 		if m.b.Name == "" {
 			m.b.Name = m.provider + "/" + bk.Model
 		}
-		if n := names[m.b.Name]; n > 0 {
-			names[m.b.Name] = n + 1
-			m.b.Name = fmt.Sprintf("%s#%d", m.b.Name, n+1)
-		} else {
-			names[m.b.Name] = 1
-		}
+		m.b.Name = uniqueName(names, m.b.Name)
 		if m.b.Key == "" {
 			m.b.Key = m.provider + "/" + bk.Model
 		}
@@ -174,6 +169,15 @@ func New(policy string, buckets []Bucket, s Settings, opts ...Option) (*Balancer
 		b.members = append(b.members, m)
 	}
 	return b, nil
+}
+
+// uniqueName returns name, or name#2, name#3 … when taken, and marks it taken.
+func uniqueName(taken map[string]bool, name string) string {
+	for n, base := 2, name; taken[name]; n++ {
+		name = fmt.Sprintf("%s#%d", base, n)
+	}
+	taken[name] = true
+	return name
 }
 
 // Name is the provider id of a balancer.

@@ -343,3 +343,17 @@ func TestHedgeGiveUpCancelsTheOther(t *testing.T) {
 		}
 	})
 }
+
+func TestUniqueNames(t *testing.T) {
+	bs := []Bucket{{Name: "x"}, {Name: "x"}, {Name: "x#2"}, {Name: "x"}, {}}
+	for i := range bs {
+		bs[i].Provider, bs[i].Model = newFake("p"), "m"
+	}
+	var names []string
+	for _, b := range mustNew(t, "failover", bs, DefaultSettings()).Buckets() {
+		names = append(names, b.Name)
+	}
+	if diff := cmp.Diff([]string{"x", "x#2", "x#2#2", "x#3", "p/m"}, names); diff != "" {
+		t.Fatalf("names (-want +got):\n%s", diff)
+	}
+}
