@@ -58,7 +58,8 @@ export function failoverNote(r: Pick<ChatResult, 'attempts' | 'failovers'>): str
     if (a.outcome === 'skipped') {
       return `${attemptLabel(a)} (skipped: ${why})`;
     }
-    return `${attemptLabel(a)} (${a.status ? `${a.status} ` : ''}${why})`;
+    const status = a.status && !why.includes(String(a.status)) ? `${a.status} ` : '';
+    return `${attemptLabel(a)} (${status}${why})`;
   });
   const list = reasons.length > 0 ? `: ${reasons.join(', ')}` : '';
   return `Failed over ${count} time${count === 1 ? '' : 's'}${list}`;

@@ -11,7 +11,7 @@
 #   LLXPRT_CI_CACHE      cache directory (default ~/.cache/llxprt-ci)
 #   LLXPRT_SKIP_APT=1    do not apt-get install (packages already present)
 #   LLXPRT_E2E=0         stop after packaging (compile, lint, unit tests, .vsix only)
-#   LLXPRT_E2E_HEADED=1  (debug) nothing else changes; the browser is always headless in CI
+#   LLXPRT_LS_BIN=FILE   use this llxprt-ls binary instead of building ./cmd/llxprt-ls
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -81,9 +81,14 @@ if [[ "$(cat node_modules/.llxprt-lock-sum 2>/dev/null)" != "$LOCK_SUM" ]]; then
 else
   log "node_modules matches package-lock.json: skipping npm ci"
 fi
-log "go build llxprt-ls"
 mkdir -p "$WORK/bin"
-(cd "$REPO" && timeout 300 go build -o "$WORK/bin/llxprt-ls" ./cmd/llxprt-ls) || fail "go build ./cmd/llxprt-ls"
+if [[ -n "${LLXPRT_LS_BIN:-}" ]]; then
+  log "using the prebuilt llxprt-ls $LLXPRT_LS_BIN"
+  cp "$LLXPRT_LS_BIN" "$WORK/bin/llxprt-ls" || fail "copy $LLXPRT_LS_BIN"
+else
+  log "go build llxprt-ls"
+  (cd "$REPO" && timeout 300 go build -o "$WORK/bin/llxprt-ls" ./cmd/llxprt-ls) || fail "go build ./cmd/llxprt-ls"
+fi
 log "tsc"
 timeout 120 npx tsc -p . || fail "tsc"
 log "eslint"

@@ -29,6 +29,7 @@ function log(msg: string): void {
 }
 
 let shot = 0;
+let page0: Page;
 async function screenshot(page: Page, name: string): Promise<void> {
   shot++;
   const file = path.join(artifacts, `${String(shot).padStart(2, '0')}-${name}.png`);
@@ -79,8 +80,25 @@ async function runCommand(page: Page, title: string): Promise<void> {
   await input.press('Enter');
 }
 
+/** retry runs a UI interaction up to three times (focus races in the workbench). */
+async function retry(what: string, fn: () => Promise<void>): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= 3) {
+        throw err;
+      }
+      log(`${what}: attempt ${i} failed (${String(err).split('\n')[0]}); retrying`);
+      await screenshot(page0, `retry-${i}`);
+      await page0.keyboard.press('Escape');
+    }
+  }
+}
+
+/** The status bar item the extension owns (id: publisher.name.itemId). */
 async function statusBarText(page: Page): Promise<string> {
-  const item = page.locator('.statusbar-item', { hasText: 'LLxprt' }).first();
+  const item = page.locator('[id="llxprt.llxprt.llxprt.status"]').first();
   return (await item.textContent({ timeout: 5_000 })) ?? '';
 }
 
@@ -123,6 +141,7 @@ async function main(): Promise<void> {
     timeout: 60_000,
   });
   const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+  page0 = page;
   page.setDefaultTimeout(20_000);
   try {
     await steps(page);
@@ -150,6 +169,7 @@ async function steps(page: Page): Promise<void> {
   }, 60_000);
   log(`status bar: ${st.view.text}`);
   await poll('the LLxprt status bar item', async () => ((await statusBarText(page)).includes('LLxprt') ? true : undefined));
+
 
   // 2. Open main.go and select all of it.
   await page.keyboard.press('Control+P');
@@ -197,6 +217,7 @@ async function steps(page: Page): Promise<void> {
 
   // 5. Chat: ask, see the streamed answer and who served it; a follow-up
   // continues the same session.
+  await page.locator('.editor-instance .view-lines').first().click();
   await runCommand(page, 'LLxprt: Open Chat');
   const chat = await chatFrame(page);
   const prompt = chat.locator('#prompt');
@@ -233,14 +254,19 @@ async function steps(page: Page): Promise<void> {
 
   // 6. Load another profile from the command palette; the status bar follows.
   const before = await statusBarText(page);
-  await runCommand(page, 'LLxprt: Load Profile');
-  const pickInput = page.locator('.quick-input-widget input');
-  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: secondProfile }).first();
-  await pick.waitFor({ state: 'visible', timeout: 15_000 });
-  await screenshot(page, 'profile-pick');
-  await pickInput.fill(secondProfile);
-  await pick.waitFor({ state: 'visible' });
-  await pickInput.press('Enter');
+  // Focus the editor first: a focused webview can take focus back from the
+  // quick pick, which then closes.
+  await page.locator('.editor-instance .view-lines').first().click();
+  await retry('loading a profile from the quick pick', async () => {
+    await runCommand(page, 'LLxprt: Load Profile');
+    const pickInput = page.locator('.quick-input-widget input');
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: secondProfile }).first();
+    await pick.waitFor({ state: 'visible', timeout: 15_000 });
+    await pickInput.fill(secondProfile, { timeout: 5_000 });
+    await pick.waitFor({ state: 'visible', timeout: 5_000 });
+    await screenshot(page, 'profile-pick');
+    await pickInput.press('Enter', { timeout: 5_000 });
+  });
   const after = await poll(`the status bar to show ${secondProfile}`, async () => {
     const t = await statusBarText(page);
     return t.includes(secondProfile) ? t : undefined;
@@ -251,6 +277,7 @@ async function steps(page: Page): Promise<void> {
   await screenshot(page, 'profile-loaded');
 
   // 7. The status view lists the new profile's buckets.
+  await page.locator('.editor-instance .view-lines').first().click();
   await runCommand(page, 'LLxprt: Show Status');
   const statusFrame = await poll('the status webview', async () => {
     for (const f of page.frames()) {

@@ -63,6 +63,11 @@ describe('failoverNote', () => {
       want: 'Failed over 2 times: anthropic/claude (overloaded), openai (429 rate limited)',
     },
     {
+      name: 'status not repeated when the reason has it',
+      in: { attempts: [{ bucket: 'anthropic', outcome: 'failed', reason: '529 overloaded', status: 529 }], failovers: 1 },
+      want: 'Failed over 1 time: anthropic (529 overloaded)',
+    },
+    {
       name: 'failovers count without attempts',
       in: { failovers: 1 },
       want: 'Failed over 1 time',
