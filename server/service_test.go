@@ -26,7 +26,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	env, err := demo.Start(t.Context(), demo.Options{FirstTokenTimeout: 300 * time.Millisecond})
+	env, err := demo.Start(t.Context(), demo.Options{FirstTokenTimeout: 10 * time.Second}) // generous: no test here hangs a bucket
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 )
 
 func TestChatStreamsAnswerToStdoutRoutingToStderr(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.run(t, "", "chat", "Hello, are you working?")
 	if r.code != 0 {
@@ -36,6 +37,7 @@ func TestChatStreamsAnswerToStdoutRoutingToStderr(t *testing.T) {
 }
 
 func TestChatInlineRecipeProfileFailsOverVisibly(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	// The recipe's "Command Line Usage" one-liner with base-url and keys
 	// added to point at the fakes.
@@ -63,6 +65,7 @@ func TestChatInlineRecipeProfileFailsOverVisibly(t *testing.T) {
 }
 
 func TestChatErrors(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	empty := t.TempDir()
 	tests := []struct {
@@ -92,6 +95,7 @@ func TestChatErrors(t *testing.T) {
 }
 
 func TestProfileCommands(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.run(t, "", "profile", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "ha (default)") || !strings.Contains(r.stdout, "gemini/gemini-3-flash-preview") {
@@ -150,6 +154,7 @@ func TestProfileCommands(t *testing.T) {
 }
 
 func TestStatusAndProbe(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.run(t, "", "status")
 	if r.code != 0 {
@@ -184,6 +189,7 @@ func TestStatusAndProbe(t *testing.T) {
 }
 
 func TestDemoRunsToCompletion(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.run(t, "", "demo", "--fast", "--requests", "8")
 	if r.code != 0 {
@@ -200,6 +206,7 @@ func TestDemoRunsToCompletion(t *testing.T) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	if r := w.run(t, "", "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "llxprt-ls ") {
 		t.Errorf("version: %d %q", r.code, r.stdout)

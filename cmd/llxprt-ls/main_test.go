@@ -50,7 +50,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	env, err := demo.Start(t.Context(), demo.Options{FirstTokenTimeout: 500 * time.Millisecond})
+	env, err := demo.Start(t.Context(), demo.Options{FirstTokenTimeout: 10 * time.Second}) // generous: no test here hangs a bucket
 	if err != nil {
 		t.Fatal(err)
 	}

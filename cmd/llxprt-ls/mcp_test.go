@@ -85,6 +85,7 @@ func (c *mcpClient) call(t *testing.T, name string, args any, progressToken any)
 }
 
 func TestMCPEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, proto := range []string{"", "2025-11-25"} {
 		name := proto
 		if name == "" {
@@ -242,6 +243,7 @@ func testMCP(t *testing.T, proto string) {
 }
 
 func TestMCPCancelStopsTheProviderCall(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	c := w.mcp(t, "2025-11-25")
 	w.env.SetScene(demo.Scene{Stall: true})

@@ -73,6 +73,7 @@ func (s *rawServer) responses(t *testing.T, ids ...int) map[int]map[string]any {
 }
 
 func TestMCPSurvivesBadMessages(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	s := w.start(t, "mcp")
 	s.send(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
@@ -123,6 +124,7 @@ func TestMCPSurvivesBadMessages(t *testing.T) {
 }
 
 func TestBareCommandDetectsTheProtocol(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	t.Run("mcp", func(t *testing.T) {
 		s := w.start(t)
@@ -162,6 +164,7 @@ func TestBareCommandDetectsTheProtocol(t *testing.T) {
 }
 
 func TestMCPDemoNeedsNoProfile(t *testing.T) {
+	t.Parallel()
 	w := &world{dir: t.TempDir()}
 	c := w.mcp(t, "2025-11-25", "--demo")
 	_, text, st := c.call(t, "chat", map[string]any{"prompt": "hi"}, nil)
