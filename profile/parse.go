@@ -28,6 +28,8 @@ func Parse(data []byte, filename string) (*Profile, error) {
 	if filename == "" {
 		file = ""
 	}
+	// Windows editors may start a UTF-8 file with a byte-order mark.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	format := formatOf(filename, data)
 	if len(data) > maxProfileSize {
 		return nil, &Error{File: file, Msg: fmt.Sprintf("the file is larger than %d bytes: it is not a profile", maxProfileSize)}
@@ -109,7 +111,7 @@ func fromDoc(doc *object, file string) (*Profile, *Error) {
 		r.loadbalancer(p, doc)
 	case t != "" && t != "standard":
 		r.fail("type", "unknown profile type %q: use \"standard\" or \"loadbalancer\" (or leave it out)", p.Type)
-	case p.Provider == "lb":
+	case strings.EqualFold(p.Provider, "lb"):
 		r.lb(p, eph)
 	default:
 		r.standard(p, doc)

@@ -131,3 +131,38 @@ func TestSet(t *testing.T) {
 		t.Error("Set through a string worked")
 	}
 }
+
+func TestTOMLTricky(t *testing.T) {
+	base := "provider = \"openai\"\nmodel = \"m\"\n"
+	tests := []struct{ name, extra string }{
+		{"quoted keys", "[\"x.y\"]\n\"a b\" = 1\n\"\" = \"empty key\"\n"},
+		{"dotted keys", "x.y.z = 1\nx.y.w = \"s\"\n"},
+		{"nested arrays of tables", "[[a]]\nn = 1\n[[a.b]]\nm = 1\n[[a.b]]\nm = 2\n[[a]]\nn = 2\n[[a.b]]\nm = 3\n"},
+		{"inline arrays", "arr = [[1, 2], [\"a\"], [{k = 1}]]\nmixed = [1, \"two\", 3.5, true]\n"},
+		{"special strings", "s = \"tab\\there \\\"q\\\" \\\\ \\u0001 é 😀\"\nml = \"\"\"\nline1\nline2\"\"\"\n"},
+		{"numbers", "i = -0\nbig = 9223372036854775807\nf = 1e300\ng = -0.0\nh = 3.0\nhex = 0xff\n"},
+		{"dates", "d = 1979-05-27T07:32:00Z\nld = 1979-05-27\nlt = 07:32:00\n"},
+		{"empty table", "[empty]\n[[things]]\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse([]byte(base+tt.extra), "t.toml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, format := range []string{FormatTOML, FormatJSON} {
+				out, err := p.Encode(format)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q, err := Parse(out, "x."+format)
+				if err != nil {
+					t.Fatalf("reparse %s: %v\n%s", format, err, out)
+				}
+				if diff := cmp.Diff(numeric(p.Data()), numeric(q.Data())); diff != "" {
+					t.Errorf("%s round trip (-before +after):\n%s\n%s", format, diff, out)
+				}
+			}
+		})
+	}
+}

@@ -91,7 +91,7 @@ func (p *Profile) Kind() string {
 	switch {
 	case strings.EqualFold(p.Type, "loadbalancer"):
 		return KindLoadBalancer
-	case p.Provider == "lb":
+	case strings.EqualFold(p.Provider, "lb"):
 		return KindLB
 	}
 	return KindStandard

@@ -127,3 +127,12 @@ func TestConfigDir(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBOM(t *testing.T) {
+	data := append([]byte("\ufeff"), readTestdata(t, "recipe/high-availability.json")...)
+	for _, name := range []string{"bom.json", ""} {
+		if _, err := Parse(data, name); err != nil {
+			t.Errorf("Parse(%q) with BOM: %v", name, err)
+		}
+	}
+}
