@@ -114,3 +114,12 @@ func TestHealthStateConcurrentWriters(t *testing.T) {
 		}
 	}
 }
+
+// Cooldown runs once per bucket per request: it must answer from memory.
+func BenchmarkHealthStateCooldown(b *testing.B) {
+	h := newHealthState(b.TempDir(), time.Now)
+	h.SetCooldown("anthropic|claude", time.Now().Add(time.Hour), "rate_limited")
+	for b.Loop() {
+		h.Cooldown("anthropic|claude")
+	}
+}

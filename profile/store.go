@@ -74,6 +74,22 @@ func (s *Store) files(name string) map[string]string {
 	return out
 }
 
+// Path returns the file holding profile name, for messages ("edit
+// ~/.llxprt/profiles/ha.json"); ErrNotFound when there is none.
+func (s *Store) Path(name string) (string, error) {
+	if err := ValidName(name); err != nil {
+		return "", err
+	}
+	files := s.files(name)
+	switch len(files) {
+	case 0:
+		return "", fmt.Errorf("profile: %w %q in %s", ErrNotFound, name, s.ProfilesDir())
+	case 2:
+		return "", bothError(name)
+	}
+	return files[FormatJSON] + files[FormatTOML], nil
+}
+
 func bothError(name string) error {
 	return fmt.Errorf("profile: both %s.json and %s.toml exist: delete or rename one of them", name, name)
 }
@@ -91,14 +107,12 @@ func (s *Store) Load(name string) (*Profile, error) {
 	case 2:
 		return nil, bothError(name)
 	}
-	for _, path := range files {
-		data, err := readLimited(path)
-		if err != nil {
-			return nil, fmt.Errorf("profile: %w", err)
-		}
-		return Parse(data, path)
+	path := files[FormatJSON] + files[FormatTOML] // exactly one is set
+	data, err := readLimited(path)
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
 	}
-	panic("unreachable")
+	return Parse(data, path)
 }
 
 func readLimited(path string) ([]byte, error) {

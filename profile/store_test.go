@@ -260,3 +260,16 @@ func TestStoreInit(t *testing.T) {
 		t.Errorf("second Init = %v, %v", again, err)
 	}
 }
+
+func TestStorePath(t *testing.T) {
+	s := copyStore(t)
+	if p, err := s.Path("gpt"); err != nil || filepath.Base(p) != "gpt.toml" {
+		t.Errorf("Path(gpt) = %q, %v", p, err)
+	}
+	if _, err := s.Path("nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Path(nope) = %v", err)
+	}
+	if _, err := s.Path("../x"); !errors.Is(err, ErrInvalidName) {
+		t.Errorf("Path(../x) = %v", err)
+	}
+}
