@@ -75,8 +75,12 @@ func (s *Service) Probe(ctx context.Context, timeout time.Duration) ([]Answer, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	max := 64
-	out := askAll(ctx, a.built.Balancer.Buckets(), ProbePrompt, func(r *providers.Request) { r.Params.MaxTokens = &max })
+	limit := 128
+	out := askAll(ctx, a.built.Balancer.Buckets(), ProbePrompt, func(r *providers.Request) {
+		// A short answer is enough, and a thinking budget larger than it
+		// would be refused by the vendor.
+		r.Params.MaxTokens, r.Params.Thinking = &limit, nil
+	})
 	return out, nil
 }
 

@@ -37,6 +37,8 @@ type Options struct {
 	Profile string
 	// Inline is a --profile JSON one-liner; it wins over Profile.
 	Inline *profile.Profile
+	// InlineName is how status shows Inline; default "(inline)".
+	InlineName string
 	// Env looks up environment variables (credentials); nil means os.Getenv.
 	Env func(string) string
 	// HTTPClient is used by every adapter; nil means each adapter's default.
@@ -64,6 +66,7 @@ var ErrNoProfile = errors.New(`server: no profile: run "llxprt-ls profile init" 
 // replaced whole, never modified.
 type active struct {
 	name  string // "" for an inline profile
+	label string // what status shows for an inline profile
 	prof  *profile.Profile
 	built *profile.Built
 	err   error // why the profile could not be built (then built is nil)
@@ -153,7 +156,12 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 // loadStart picks and builds the starting profile.
 func (s *Service) loadStart(ctx context.Context) *active {
 	if s.opts.Inline != nil {
-		return s.build(ctx, "", s.opts.Inline)
+		a := s.build(ctx, "", s.opts.Inline)
+		a.label = s.opts.InlineName
+		if a.label == "" {
+			a.label = "(inline)"
+		}
+		return a
 	}
 	name := s.opts.Profile
 	if name == "" {

@@ -456,3 +456,16 @@ func TestConsensusProbeAndModels(t *testing.T) {
 		t.Errorf("models: %v %+v", err, ms)
 	}
 }
+
+func TestSessionFileReplacedBehindOurBack(t *testing.T) {
+	f := newFixture(t)
+	svc := f.service(t)
+	id := chat(t, svc, server.ChatRequest{Prompt: "one"}).SessionID
+	chat(t, svc, server.ChatRequest{Prompt: "two", SessionID: id})
+	if err := os.WriteFile(filepath.Join(f.dir, "sessions", id+".jsonl"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res := chat(t, svc, server.ChatRequest{Prompt: "three", SessionID: id}); !strings.Contains(res.Text, "turn 1") {
+		t.Errorf("a truncated session file should start over: %q", res.Text)
+	}
+}

@@ -113,6 +113,10 @@ func (ss *sessions) refresh(id string, s *session) error {
 		return fmt.Errorf("server: open session %s: %w", id, err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() < s.offset {
+		// Truncated or replaced behind our back: read it again from the top.
+		s.turns, s.total, s.offset = nil, 0, 0
+	}
 	if _, err := f.Seek(s.offset, io.SeekStart); err != nil {
 		return fmt.Errorf("server: read session %s: %w", id, err)
 	}

@@ -29,8 +29,8 @@ type Status struct {
 func (s *Service) Status() Status {
 	a := s.cur.Load()
 	st := Status{Profile: a.name, Busy: int(s.busy.Load())}
-	if st.Profile == "" && a.prof != nil {
-		st.Profile = "(inline)"
+	if st.Profile == "" {
+		st.Profile = a.label
 	}
 	if a.err != nil {
 		st.Error = a.err.Error()

@@ -134,7 +134,7 @@ func (g *global) service(ctx context.Context, sf serveFlags, log zerolog.Logger,
 		if err != nil {
 			return nil, nil, err
 		}
-		opts.Inline, cleanup = env.Profile, env.Close
+		opts.Inline, opts.InlineName, cleanup = env.Profile, "demo", env.Close
 	case sf.inline != "":
 		p, err := profile.ParseInline(sf.inline)
 		if err != nil {

@@ -66,7 +66,7 @@ func Run(ctx context.Context, w io.Writer, o RunOptions) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	svc, err := server.New(ctx, server.Options{ConfigDir: dir, Inline: env.Profile, Logger: o.Logger, NoWatch: true, NoSessions: true})
+	svc, err := server.New(ctx, server.Options{ConfigDir: dir, Inline: env.Profile, InlineName: "demo", Logger: o.Logger, NoWatch: true, NoSessions: true})
 	if err != nil {
 		return err
 	}
