@@ -120,21 +120,20 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	if opts.ConfigDir == "" && opts.Store == nil {
 		return nil, errors.New("server: no config directory")
 	}
-	s := &Service{opts: opts, log: opts.Logger, store: opts.Store, named: map[string]*active{}, warnings: map[string]string{}, events: newFanout()}
-	if s.store == nil {
-		s.store = profile.OpenStore(opts.ConfigDir)
+	if opts.Store == nil {
+		opts.Store = profile.OpenStore(opts.ConfigDir)
 	}
+	if opts.ConfigDir == "" {
+		opts.ConfigDir = opts.Store.Dir()
+	}
+	s := &Service{opts: opts, log: opts.Logger, store: opts.Store, named: map[string]*active{}, warnings: map[string]string{}, events: newFanout()}
 	s.health = profile.NewHealthState(opts.ConfigDir)
-	sessDir := ""
-	if !opts.NoSessions && opts.ConfigDir != "" {
-		sessDir = filepath.Join(opts.ConfigDir, "sessions")
+	sessDir := filepath.Join(opts.ConfigDir, "sessions")
+	if opts.NoSessions {
+		sessDir = ""
 	}
 	s.sessions = newSessions(sessDir, opts.MaxHistory)
-	if opts.ConfigDir != "" {
-		s.settings = &settings{path: filepath.Join(opts.ConfigDir, "settings.json")}
-	} else {
-		s.settings = &settings{}
-	}
+	s.settings = &settings{path: filepath.Join(opts.ConfigDir, "settings.json")}
 
 	s.cur.Store(s.loadStart(ctx))
 	if a := s.cur.Load(); a.err != nil {
@@ -243,9 +242,11 @@ func (s *Service) balancerFor(ctx context.Context, name string) (*active, error)
 	return a, nil
 }
 
-// onProfileChange runs for every change under profiles/ (and settings.json).
-// The active profile is rebuilt; a broken edit keeps the old balancer
-// serving and says so. When nothing was loaded yet, the new default is tried.
+// onProfileChange runs for every change of a profile on disk (from the
+// watcher, and after SaveProfile). The active profile is rebuilt; a broken
+// edit keeps the old balancer serving and says so. While no profile works,
+// any change retries the default, so `profile init` in a terminal brings a
+// running server to life.
 func (s *Service) onProfileChange(name string) {
 	s.namedMu.Lock()
 	delete(s.named, name)
@@ -263,7 +264,7 @@ func (s *Service) onProfileChange(name string) {
 		if def == "" {
 			def, _ = s.store.Default()
 		}
-		if def == "" || (cur.name != "" && def != cur.name && name != def) {
+		if def == "" {
 			return
 		}
 		name = def

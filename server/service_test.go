@@ -469,3 +469,33 @@ func TestSessionFileReplacedBehindOurBack(t *testing.T) {
 		t.Errorf("a truncated session file should start over: %q", res.Text)
 	}
 }
+
+func TestProfileInitBringsAServerToLife(t *testing.T) {
+	dir := t.TempDir()
+	svc, err := server.New(t.Context(), server.Options{ConfigDir: dir, NoWatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	env, err := demo.Start(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if err := os.WriteFile(filepath.Join(dir, "settings.json"), []byte(`{"defaultProfile": "later"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// SaveProfile goes through the same path as the watcher.
+	if err := svc.SaveProfile("later", env.JSON); err != nil {
+		t.Fatal(err)
+	}
+	if st := svc.Status(); st.Profile != "later" || st.Error != "" {
+		t.Fatalf("status after the default appeared: %+v", st)
+	}
+	if err := svc.SaveProfile("broken", []byte(`{"provider": "lb"`)); err == nil {
+		t.Error("a broken document was saved")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "profiles", "broken.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("broken profile written: %v", err)
+	}
+}
