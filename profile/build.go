@@ -94,9 +94,9 @@ func Build(ctx context.Context, p *Profile, opts BuildOptions) (*Built, error) {
 			if !errors.As(err, &noCred) {
 				return nil, fmt.Errorf("profile %s: bucket %d (%s/%s): %w", label, i+1, b.Provider, b.Model, err)
 			}
-			msg := fmt.Sprintf("bucket %d (%s/%s) will fail until fixed: %v", i+1, b.Provider, b.Model, noCred.err)
+			msg := fmt.Sprintf("bucket %d (%s/%s): %v", i+1, b.Provider, b.Model, noCred.err)
 			failures = append(failures, msg)
-			out.Warnings = append(out.Warnings, msg)
+			out.Warnings = append(out.Warnings, msg+" (the bucket is skipped; the others serve)")
 		}
 		opts.Logger.Debug().Str("profile", label).Int("bucket", i+1).Str("provider", b.Provider).
 			Str("model", b.Model).Str("credential", src.String()).Msg("bucket built")
@@ -152,7 +152,7 @@ func buildBucket(ctx context.Context, b Bucket, creds *auth.Resolver, opts Build
 		// model's window; the balancer reads it through Settings.
 		bb.ContextLimit = 0
 	}
-	spec := auth.Spec{Key: b.Key, KeyFrom: b.KeyFrom, Keyfile: b.Keyfile, KeyName: b.KeyName, Optional: !registry.NeedsKey(id, b.BaseURL)}
+	spec := auth.Spec{Key: b.Key, KeyFrom: b.KeyFrom, Keyfile: b.Keyfile, KeyName: b.KeyName, Optional: !registry.NeedsKey(id, b.BaseURL), OAuthOnly: b.OAuthOnly}
 	cred, err := creds.Resolve(ctx, id, spec)
 	if err != nil {
 		if ctx.Err() != nil {

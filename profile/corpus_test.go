@@ -192,3 +192,23 @@ func numeric(v any) any {
 }
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
+
+func TestOAuthOnlyProfiles(t *testing.T) {
+	p, err := Parse([]byte(`{"provider":"gemini","model":"gemini-3-flash-preview","ephemeralSettings":{"authOnly":true}}`), "p.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Buckets()[0].OAuthOnly {
+		t.Error("authOnly not read")
+	}
+	p, err = Parse([]byte(`{"provider":"qwen","model":"qwen3-coder-pro","auth":{"type":"oauth","buckets":["default"]}}`), "p.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Buckets()[0].OAuthOnly {
+		t.Error(`"auth": {"type": "oauth"} not read`)
+	}
+	if mustParse(t, "inline-lb.json").Buckets()[0].OAuthOnly {
+		t.Error(`"auth": {"type": "apikey"} read as OAuth`)
+	}
+}

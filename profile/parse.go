@@ -327,6 +327,10 @@ func (p *Profile) Buckets() []Bucket {
 	if top.Key != "" {
 		top.KeyFrom = "ephemeralSettings.auth-key"
 	}
+	top.OAuthOnly = eph["authOnly"] == true
+	if a, ok := p.Data()["auth"].(map[string]any); ok && a["type"] == "oauth" {
+		top.OAuthOnly = true
+	}
 	top.ContextLimit = intOf(eph["context-limit"])
 	top.SocketTimeoutMS = intOf(eph["socket-timeout"])
 	switch {
@@ -364,6 +368,7 @@ func (p *Profile) Buckets() []Bucket {
 			}
 			if s.APIKey != "" {
 				b.Key, b.KeyFrom = s.APIKey, b.Path+".apiKey"
+				b.OAuthOnly = false // an explicit key is meant to be used
 			}
 			out = append(out, b)
 		}

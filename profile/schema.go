@@ -66,6 +66,9 @@ type Bucket struct {
 	// SocketTimeoutMS is socket-timeout in milliseconds; 0 means unset.
 	SocketTimeoutMS int
 	Headers         map[string]string
+	// OAuthOnly is LLxprt Code's authOnly / "auth": {"type": "oauth"}: use
+	// an OAuth token and never a key.
+	OAuthOnly bool
 	// Path locates the bucket in its file, for errors:
 	// "ephemeralSettings.lb.buckets[2]".
 	Path string

@@ -72,6 +72,9 @@ type Spec struct {
 	// Optional is true when the endpoint needs no key (local OpenAI-compatible
 	// servers); a missing credential is then [KindNone], not an error.
 	Optional bool
+	// OAuthOnly skips every key source and asks OAuth alone (LLxprt Code's
+	// ephemeral "authOnly" and `"auth": {"type": "oauth"}`).
+	OAuthOnly bool
 }
 
 // Resolver looks credentials up. Its fields are the outside world, so tests
@@ -110,6 +113,14 @@ var ErrNoCredential = errors.New("no credential")
 func (r *Resolver) Resolve(ctx context.Context, provider string, spec Spec) (Credential, error) {
 	if err := ctx.Err(); err != nil {
 		return Credential{}, err
+	}
+	if spec.OAuthOnly {
+		if r.OAuth != nil {
+			if tf, ok := r.OAuth.TokenFunc(provider); ok && tf != nil {
+				return Credential{Token: tf, Source: Source{Kind: KindOAuth, Detail: provider}}, nil
+			}
+		}
+		return Credential{Source: Source{Kind: KindMissing}}, fmt.Errorf("auth: %w for %s: the profile asks for OAuth only (authOnly, or \"auth\": {\"type\": \"oauth\"}) and there is no OAuth login: log in with `/auth %s enable`, or remove authOnly to use keys", ErrNoCredential, provider, provider)
 	}
 	if k := strings.TrimSpace(spec.Key); k != "" {
 		from := spec.KeyFrom

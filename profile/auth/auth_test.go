@@ -181,3 +181,16 @@ func TestCredentialStringHidesKey(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveOAuthOnly(t *testing.T) {
+	r := &Resolver{Env: envOf(map[string]string{"GEMINI_API_KEY": "AIza-env-key-0000001"}), OAuth: fakeOAuth{"gemini": "ya29.token"}}
+	c, err := r.Resolve(t.Context(), "gemini", Spec{Key: "inline-key-000000", OAuthOnly: true})
+	if err != nil || c.Source.Kind != KindOAuth || c.Key != "" {
+		t.Fatalf("OAuthOnly: %v, %v", c.Source, err)
+	}
+	r.OAuth = nil
+	_, err = r.Resolve(t.Context(), "gemini", Spec{OAuthOnly: true})
+	if !errors.Is(err, ErrNoCredential) || !strings.Contains(err.Error(), "/auth gemini enable") {
+		t.Errorf("OAuthOnly without OAuth: %v", err)
+	}
+}
