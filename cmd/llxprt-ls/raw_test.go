@@ -7,10 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/llxprt/llxprt-ls/internal/demo"
 )
 
 // rawServer is the binary with its stdin and stdout as plain pipes.
@@ -170,5 +174,65 @@ func TestMCPDemoNeedsNoProfile(t *testing.T) {
 	_, text, st := c.call(t, "chat", map[string]any{"prompt": "hi"}, nil)
 	if !strings.Contains(text, "Simulated answer") || st["session_id"] == "" {
 		t.Errorf("mcp --demo chat: %q %v", text, st)
+	}
+}
+
+func TestLSPDemoChat(t *testing.T) {
+	t.Parallel()
+	w := &world{dir: t.TempDir()}
+	s := w.start(t, "lsp", "--demo")
+	frame := func(v string) string { return fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(v), v) }
+	msgs := frame(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}`) +
+		frame(`{"jsonrpc":"2.0","method":"initialized","params":{}}`) +
+		frame(`{"jsonrpc":"2.0","id":2,"method":"llxprt/chat","params":{"prompt":"hello from the editor"}}`)
+	if _, err := io.WriteString(s.in, msgs); err != nil {
+		t.Fatal(err)
+	}
+	// Read frames until the chat's response arrives.
+	for {
+		var n int
+		for {
+			line, err := s.out.ReadString('\n')
+			if err != nil {
+				t.Fatalf("read: %v (stderr %s)", err, s.stderr.String())
+			}
+			if strings.TrimSpace(line) == "" {
+				break
+			}
+			fmt.Sscanf(line, "Content-Length: %d", &n)
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(s.out, body); err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m["id"] == float64(2) {
+			r, _ := m["result"].(map[string]any)
+			if text, _ := r["text"].(string); !strings.Contains(text, "Simulated answer") || r["sessionId"] == "" {
+				t.Errorf("llxprt/chat: %s", body)
+			}
+			return
+		}
+	}
+}
+
+func TestLogFileKeepsStderrClean(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	logFile := filepath.Join(t.TempDir(), "llxprt.log")
+	w.env.SetScene(demo.Scene{PrimaryDown: true})
+	r := w.run(t, "", "--log-file", logFile, "--log-level", "debug", "chat", "--quiet", "hi")
+	if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "Simulated answer from openai") {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"message":"failover"`) {
+		t.Errorf("log file lacks the failover:\n%s", data)
 	}
 }
