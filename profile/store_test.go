@@ -2,9 +2,11 @@ package profile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -271,5 +273,41 @@ func TestStorePath(t *testing.T) {
 	}
 	if _, err := s.Path("../x"); !errors.Is(err, ErrInvalidName) {
 		t.Errorf("Path(../x) = %v", err)
+	}
+}
+
+// Saves, loads and lists from many goroutines: every save lands, every load
+// sees a whole file.
+func TestStoreConcurrentUse(t *testing.T) {
+	s := newStore(t)
+	p := mustParse(t, "recipe/cost-optimized.json")
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("p%d", i)
+			for range 5 {
+				if err := s.Save(name, p, ""); err != nil {
+					errs <- err
+				}
+				if _, err := s.Load("p0"); err != nil && !errors.Is(err, ErrNotFound) {
+					errs <- err
+				}
+				if _, err := s.List(); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	list, _ := s.List()
+	if len(list) != 8 {
+		t.Errorf("%d profiles, want 8", len(list))
 	}
 }

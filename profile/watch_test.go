@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 func waitName(t *testing.T, ch <-chan string, want string) {
@@ -25,6 +27,7 @@ func waitName(t *testing.T, ch <-chan string, want string) {
 }
 
 func TestWatch(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	s := newStore(t)
 	s.Debounce = 10 * time.Millisecond
 	ctx, cancel := context.WithCancel(t.Context())
