@@ -8,6 +8,11 @@
 // balancer is swapped atomically on a profile switch (requests in flight
 // finish on the old one), and the profiles directory is watched so an edit
 // on disk takes effect without a restart.
+//
+// BenchmarkChat (2 shared cores, a fake Anthropic server on loopback): about
+// 1.3–1.8 ms and 90–250 KB per chat end to end, almost all of it the HTTP
+// round trip and the SDK; keeping a session (lock, history, one appended and
+// fsynced line) adds nothing measurable next to that.
 package server
 
 import (
