@@ -82,6 +82,32 @@ func Build(ctx context.Context, p *Profile, opts BuildOptions) (*Built, error) {
 		creds = auth.NewResolver(opts.Env)
 	}
 	out := &Built{}
+	bbs, err := buildBuckets(ctx, label, buckets, creds, opts, out)
+	if err != nil {
+		return nil, err
+	}
+	var bopts []balancer.Option
+	if opts.Observer != nil {
+		bopts = append(bopts, balancer.WithObserver(opts.Observer))
+	}
+	if opts.SharedState != nil {
+		bopts = append(bopts, balancer.WithSharedState(opts.SharedState))
+	}
+	bal, err := balancer.New(policy, bbs, settings, bopts...)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", label, err)
+	}
+	out.Balancer = bal
+	limit := intOf(p.Ephemeral["context-limit"])
+	if w := contextWarning(limit, buckets); w != "" {
+		out.Warnings = append(out.Warnings, w)
+	}
+	return out, nil
+}
+
+// buildBuckets builds every bucket, recording credential sources and the
+// warnings of buckets left without one in out.
+func buildBuckets(ctx context.Context, label string, buckets []Bucket, creds *auth.Resolver, opts BuildOptions, out *Built) ([]balancer.Bucket, error) {
 	bbs := make([]balancer.Bucket, 0, len(buckets))
 	var failures []string
 	for i, b := range buckets {
@@ -106,23 +132,7 @@ func Build(ctx context.Context, p *Profile, opts BuildOptions) (*Built, error) {
 	if len(failures) == len(buckets) {
 		return nil, fmt.Errorf("profile %s: no bucket has a credential:\n  %s", label, strings.Join(failures, "\n  "))
 	}
-	var bopts []balancer.Option
-	if opts.Observer != nil {
-		bopts = append(bopts, balancer.WithObserver(opts.Observer))
-	}
-	if opts.SharedState != nil {
-		bopts = append(bopts, balancer.WithSharedState(opts.SharedState))
-	}
-	bal, err := balancer.New(policy, bbs, settings, bopts...)
-	if err != nil {
-		return nil, fmt.Errorf("profile %s: %w", label, err)
-	}
-	out.Balancer = bal
-	limit := intOf(p.Ephemeral["context-limit"])
-	if w := contextWarning(limit, buckets); w != "" {
-		out.Warnings = append(out.Warnings, w)
-	}
-	return out, nil
+	return bbs, nil
 }
 
 // credError marks a credential problem that leaves only its bucket broken.
