@@ -499,3 +499,31 @@ func TestProfileInitBringsAServerToLife(t *testing.T) {
 		t.Errorf("broken profile written: %v", err)
 	}
 }
+
+func TestInFlightRequestFinishesOnTheOldProfile(t *testing.T) {
+	f := newFixture(t)
+	f.write(t, "gem", f.single("gemini", "gemini-3-flash-preview", f.env.Gemini.URL))
+	svc := f.service(t)
+	switched := false
+	var during *server.ChatResult
+	res, err := svc.Chat(t.Context(), server.ChatRequest{Prompt: "long answer"}, func(string) {
+		if switched {
+			return
+		}
+		switched = true
+		// Switch while this answer is streaming, and serve another request.
+		if _, err := svc.LoadProfile(t.Context(), "gem", false); err != nil {
+			t.Error(err)
+		}
+		during = chat(t, svc, server.ChatRequest{Prompt: "meanwhile"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Provider != "anthropic" || !strings.Contains(res.Text, "would fail over if it broke.") {
+		t.Errorf("in-flight request: %s %q", res.Provider, res.Text)
+	}
+	if during == nil || during.Provider != "gemini" {
+		t.Errorf("request started after the switch: %+v", during)
+	}
+}
