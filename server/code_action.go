@@ -13,7 +13,10 @@ import (
 func (s *Service) Actions(hasDiagnostics bool) []Action {
 	user, err := s.settings.userActions()
 	if err != nil {
-		s.log.Warn().Err(err).Msg("settings.json actions ignored")
+		// Shown in status, not logged: editors ask on every cursor move.
+		s.setWarning("settings.json", "user code actions ignored: "+err.Error())
+	} else {
+		s.setWarning("settings.json", "")
 	}
 	return actionList(hasDiagnostics, user)
 }
@@ -27,8 +30,10 @@ func (s *Service) RunAction(ctx context.Context, req ActionRequest, onDelta func
 	if len(req.Code) > s.opts.MaxPromptBytes {
 		return nil, inputErr("code", "%d bytes, more than the %d allowed", len(req.Code), s.opts.MaxPromptBytes)
 	}
-	if !utf8.ValidString(req.Code) || !utf8.ValidString(req.Action) {
-		return nil, inputErr("code", "not valid UTF-8")
+	for field, v := range map[string]string{"code": req.Code, "action": req.Action, "path": req.Path, "language": req.Language, "diagnostics": strings.Join(req.Diagnostics, "\n")} {
+		if !utf8.ValidString(v) {
+			return nil, inputErr(field, "not valid UTF-8")
+		}
 	}
 	user, _ := s.settings.userActions()
 	system, prompt, edits, err := actionPrompt(req, user)
