@@ -64,18 +64,24 @@
 //
 // # Figures
 //
-// Measured on the shared 2-core AMD EPYC dev box (go test -bench, several
-// runs; noisy because other builds share it):
+// Measured on the shared 2-core AMD EPYC dev box (go test -bench, three
+// runs of 200 000 requests each, load average ≈ 10 from other builds, so
+// these are upper bounds):
 //
 //	BenchmarkBalancerOverhead (3 buckets, in-process instant provider)
-//	  0.7–1.3 µs/op, 5 allocs/op, 1.1 KB/op for every policy;
-//	  a bare provider call is 50 ns and 2 allocs, so the balancer adds
-//	  ≈1 µs and 3 allocs (target < 2 µs, < 10 allocs).
-//	BenchmarkBalancerOverheadTimeouts (watchdog timer + trace)
-//	  1.2–1.9 µs/op, 12 allocs/op.
+//	  1.0–1.5 µs/op, 5 allocs/op, 1.1 KB/op, every policy alike;
+//	  the bare provider call is 50–65 ns and 2 allocs, so the balancer
+//	  adds ≈1–1.4 µs and 3 allocs (target < 2 µs, < 10 allocs).
+//	  Most of it is clock reads (this VM's time.Now is slow) and the
+//	  per-request state.
+//	BenchmarkBalancerOverheadTimeouts (first-token + idle watchdog, trace)
+//	  1.4–2.7 µs/op, 12 allocs/op.
+//	BenchmarkFailoverInProcess (503 on bucket 1, bucket 2 serves)
+//	  2.1–2.7 µs/op, 20 allocs/op.
 //	BenchmarkFailover503Loopback (real adapters, providertest on 127.0.0.1)
-//	  503 from bucket 1 → request arriving at bucket 2's server:
-//	  0.16–0.24 ms (target < 1 ms); whole request 0.66–1.0 ms.
+//	  from bucket 1's 503 reaching the balancer to bucket 2's request
+//	  reaching its server: 0.12–0.14 ms (target < 1 ms);
+//	  the whole request, both HTTP calls included: 0.63–0.75 ms.
 //
 // Tests: in-process fakes under testing/synctest for every timer (cooldowns,
 // breakers, first-token and idle timeouts, hedging, waits), a table of every
