@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +50,10 @@ type Built struct {
 	// Credentials says, per bucket in balancer order, where its credential
 	// came from; never the secret.
 	Credentials []auth.Source
+	// Members are the saved profiles a "type": "loadbalancer" profile was
+	// built from, at any depth: a server watching the store rebuilds when
+	// one of them changes, not only the profile itself.
+	Members []string
 }
 
 // Build turns p into a balancer: it resolves "type": "loadbalancer" members
@@ -69,7 +74,8 @@ func Build(ctx context.Context, p *Profile, opts BuildOptions) (*Built, error) {
 	if label == "" {
 		label = "(inline)"
 	}
-	buckets, policy, err := resolveBuckets(p, opts.Store, []string{opts.Name})
+	var members []string
+	buckets, policy, err := resolveBuckets(p, opts.Store, []string{opts.Name}, &members)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +87,7 @@ func Build(ctx context.Context, p *Profile, opts BuildOptions) (*Built, error) {
 	if creds == nil {
 		creds = auth.NewResolver(opts.Env)
 	}
-	out := &Built{}
+	out := &Built{Members: members}
 	bbs, err := buildBuckets(ctx, label, buckets, creds, opts, out)
 	if err != nil {
 		return nil, err
@@ -234,7 +240,7 @@ func (u unavailable) Stream(ctx context.Context, _ *providers.Request) iter.Seq2
 // resolveBuckets flattens p into buckets and a policy. stack holds the
 // profile names being resolved, to catch a cycle of "type": "loadbalancer"
 // profiles.
-func resolveBuckets(p *Profile, store *Store, stack []string) ([]Bucket, string, error) {
+func resolveBuckets(p *Profile, store *Store, stack []string, members *[]string) ([]Bucket, string, error) {
 	if p.Kind() != KindLoadBalancer {
 		return p.Buckets(), p.policy(), nil
 	}
@@ -254,6 +260,9 @@ func resolveBuckets(p *Profile, store *Store, stack []string) ([]Bucket, string,
 				return nil, "", &Error{File: file, Path: index("profiles", i), Msg: fmt.Sprintf("load-balancer cycle %s: remove %q from one of them", chain, name)}
 			}
 		}
+		if !slices.Contains(*members, name) {
+			*members = append(*members, name)
+		}
 		sub, err := store.Load(name)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
@@ -261,7 +270,7 @@ func resolveBuckets(p *Profile, store *Store, stack []string) ([]Bucket, string,
 			}
 			return nil, "", fmt.Errorf("%s: profiles[%d]: %w", file, i, err)
 		}
-		bs, _, err := resolveBuckets(sub, store, append(append([]string(nil), stack...), name))
+		bs, _, err := resolveBuckets(sub, store, append(append([]string(nil), stack...), name), members)
 		if err != nil {
 			return nil, "", err
 		}

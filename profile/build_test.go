@@ -214,6 +214,9 @@ func TestBuildLoadBalancerProfiles(t *testing.T) {
 	if built.Balancer.Policy() != "failover" {
 		t.Errorf("policy %q", built.Balancer.Policy())
 	}
+	if diff := cmp.Diff([]string{"claude", "gpt", "ha-nested"}, built.Members); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
 	tests := []struct{ name, want string }{
 		{"cycle-a", `cycle-b.json: profiles[0]: load-balancer cycle cycle-a → cycle-b → cycle-a: remove "cycle-a" from one of them`},
 		{"dangling", `dangling.json: profiles[1]: no saved profile "no-such-profile"`},
