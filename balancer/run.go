@@ -36,7 +36,7 @@ type memberRun struct {
 // attempt is one try on one member.
 type attempt struct {
 	m                   *member
-	probe, retry, hedge bool
+	probe, hedge bool
 	start               time.Time
 	ttft                time.Duration
 	wonRace             bool
@@ -273,7 +273,7 @@ func (r *run) skip(m *member, state, reason string, until time.Time, final bool)
 // begin starts an attempt in a: counters, failover and start events.
 func (r *run) begin(a *attempt, m *member, probe, retry, hedge bool) *attempt {
 	b := r.b
-	*a = attempt{m: m, probe: probe, retry: retry, hedge: hedge, start: b.now()}
+	*a = attempt{m: m, probe: probe, hedge: hedge, start: b.now()}
 	r.mr[m.idx].tries++
 	r.started = true
 	m.c.started(retry)
