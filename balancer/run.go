@@ -35,11 +35,11 @@ type memberRun struct {
 
 // attempt is one try on one member.
 type attempt struct {
-	m                   *member
+	m            *member
 	probe, hedge bool
-	start               time.Time
-	ttft                time.Duration
-	wonRace             bool
+	start        time.Time
+	ttft         time.Duration
+	wonRace      bool
 }
 
 // run is one request's walk over the buckets.
