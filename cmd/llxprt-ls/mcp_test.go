@@ -3,7 +3,9 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -126,15 +128,39 @@ func testMCP(t *testing.T, proto string) {
 		t.Fatalf("chat: %v %q %v", res.IsError, text, st)
 	}
 	session, _ := st["session_id"].(string)
-	c.mu.Lock()
-	streamed := strings.Join(c.progress, "")
-	c.mu.Unlock()
-	if streamed == "" || !strings.Contains(text, streamed) {
-		t.Errorf("progress notifications %q do not carry the answer %q", streamed, text)
+	// The server writes every progress notification before the result; the
+	// SDK may hand them to the handler on other goroutines, in any order.
+	answer, _, _ := strings.Cut(text, "\n[session_id")
+	var pieces []string
+	waitUntil(t, "progress carrying the whole answer", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		pieces = append(pieces[:0], c.progress...)
+		return len(strings.Join(pieces, "")) >= len(answer)
+	})
+	for _, p := range pieces {
+		if !strings.Contains(answer, p) {
+			t.Errorf("progress piece %q is not part of the answer %q", p, answer)
+		}
+	}
+	if got := len(strings.Join(pieces, "")); got != len(answer) {
+		t.Errorf("progress carried %d bytes, the answer has %d", got, len(answer))
 	}
 	_, text, _ = c.call(t, "chat", map[string]any{"prompt": "and again", "session_id": session}, nil)
 	if !strings.Contains(text, "turn 2") {
 		t.Errorf("continued chat: %q", text)
+	}
+	// A file given by path is read and sent as context.
+	src := filepath.Join(t.TempDir(), "util.go")
+	if err := os.WriteFile(src, []byte("package util // marker-7731\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res, _, _ := c.call(t, "chat", map[string]any{"prompt": "what is this?", "files": []map[string]any{{"path": src, "language": "go"}}}, nil); res.IsError {
+		t.Errorf("chat with a file: %+v", res.Content)
+	}
+	reqs := w.env.Anthropic.Requests()
+	if body := string(reqs[len(reqs)-1].Body); !strings.Contains(body, "marker-7731") || !strings.Contains(body, "File: "+src) {
+		t.Errorf("file not sent: %.300s", body)
 	}
 	// The same session continues from the command line.
 	r := w.run(t, "", "chat", "--session", session, "from the terminal")
@@ -195,16 +221,15 @@ func testMCP(t *testing.T, proto string) {
 	if b, _ := json.Marshal(fo.StructuredContent); !strings.Contains(string(b), `"provider":"openai"`) {
 		t.Errorf("failover chat: %s", b)
 	}
-	c.mu.Lock()
-	logs := strings.Join(c.logs, "\n")
-	c.mu.Unlock()
 	wantLog := "failover from anthropic/claude-sonnet-4-5 to openai/gpt-5.2" // classic: live events
 	if proto == "" {
 		wantLog = "failover: anthropic/claude-sonnet-4-5 failed: 529 overloaded" // modern: from the trace
 	}
-	if !strings.Contains(logs, wantLog) {
-		t.Errorf("no failover log notification with %q: %q", wantLog, logs)
-	}
+	waitUntil(t, "a failover log notification with "+wantLog, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return strings.Contains(strings.Join(c.logs, "\n"), wantLog)
+	})
 	rr, err := c.ReadResource(t.Context(), &mcp.ReadResourceParams{URI: "llxprt://status"})
 	if err != nil || len(rr.Contents) != 1 || !strings.Contains(rr.Contents[0].Text, `"profile": "ha2"`) {
 		t.Errorf("status resource: %v %+v", err, rr)
@@ -279,6 +304,19 @@ func TestMCPCancelStopsTheProviderCall(t *testing.T) {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// waitUntil polls cond for what the client receives on other goroutines;
+// the deadline only bounds a broken test.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never saw %s", what)
+		}
+		waitABit(t)
+	}
 }
 
 // waitABit yields while polling state that another process changes and

@@ -3,7 +3,6 @@ package mcp
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -196,7 +195,7 @@ func attachments(files []File) ([]server.Attachment, error) {
 			}
 			fi, err := os.Stat(f.Path)
 			if err != nil {
-				return nil, &argError{Arg: arg + ".path", Msg: fmt.Sprintf("cannot read %s: %v; pass its content in text instead", f.Path, errors.Unwrap(err))}
+				return nil, &argError{Arg: arg + ".path", Msg: fmt.Sprintf("%v; pass its content in text instead", err)}
 			}
 			if !fi.Mode().IsRegular() || fi.Size() > maxFileBytes {
 				return nil, &argError{Arg: arg + ".path", Msg: fmt.Sprintf("%s is not a regular file of at most 1 MiB; pass a selection in text instead", f.Path)}
