@@ -304,6 +304,10 @@ export function selectionContext(editor: vscode.TextEditor): ChatContext {
   let range: vscode.Range = editor.selection;
   if (range.isEmpty) {
     range = editor.document.lineAt(range.start.line).range;
+  } else if (range.end.character === 0 && range.end.line > range.start.line) {
+    // Whole lines selected with Shift+Down end at column 0 of the next line,
+    // which is not part of the question.
+    range = new vscode.Range(range.start, editor.document.lineAt(range.end.line - 1).range.end);
   }
   const name = path.basename(editor.document.uri.path) || editor.document.uri.toString();
   const lines = range.start.line === range.end.line ? `${range.start.line + 1}` : `${range.start.line + 1}-${range.end.line + 1}`;

@@ -43,6 +43,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const hooksDir = process.env.LLXPRT_TEST_HOOKS ?? '';
 
   let state: StatusState = initialStatus;
+  // Every distinct status bar look, for the test hook: a failover's warning
+  // colour may last only until the next request.
+  const history: { text: string; background: string }[] = [];
   // Created below, after the server it reads from; status events may arrive first.
   const panels: { status?: StatusPanel } = {};
   const render = () => {
@@ -53,7 +56,11 @@ export function activate(context: vscode.ExtensionContext): void {
     item.backgroundColor = view.background ? new vscode.ThemeColor(`statusBarItem.${view.background}Background`) : undefined;
     item.show();
     if (hooksDir) {
-      writeJson(path.join(hooksDir, 'status.json'), { state, view });
+      const last = history[history.length - 1];
+      if (!last || last.text !== view.text || last.background !== (view.background ?? '')) {
+        history.push({ text: view.text, background: view.background ?? '' });
+      }
+      writeJson(path.join(hooksDir, 'status.json'), { state, view, history });
     }
   };
   const onStatus = (input: StatusInput) => {

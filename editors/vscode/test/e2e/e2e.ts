@@ -70,7 +70,11 @@ function readHook<T>(name: string): T | undefined {
 
 /** runCommand runs a command palette entry by its title. */
 async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
+  // Close a leftover quick pick, but never press Escape in an editor: it
+  // would drop the selection.
+  if (await page.locator('.quick-input-widget input').isVisible()) {
+    await page.keyboard.press('Escape');
+  }
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -122,9 +126,11 @@ async function chatFrame(page: Page): Promise<Frame> {
 interface Status {
   state: { server: string; profile: string; bucket: string };
   view: { text: string };
+  history: { text: string; background: string }[];
 }
 interface Turn {
   prompt: string;
+  note: string;
   state: string;
   deltas: number;
   answer: string;
@@ -252,6 +258,42 @@ async function steps(page: Page): Promise<void> {
   assert.equal(turns2[1].sessionId, turns2[0].sessionId);
   await screenshot(page, 'chat-follow-up');
 
+  // A failover (the demo's primary fails every third request) turns the
+  // status bar yellow until a request is served normally again.
+  const failedOver = turns2.filter((t) => t.note.startsWith('Failed over'));
+  const hist = readHook<Status>('status.json')?.history ?? [];
+  log(`failovers in chat: ${failedOver.length}; status bar history: ${hist.map((h) => `${h.text}${h.background ? ` [${h.background}]` : ''}`).join(' → ')}`);
+  if (failedOver.length > 0) {
+    assert.ok(
+      hist.some((h) => h.background === 'warning'),
+      'a failover should show the warning colour in the status bar',
+    );
+  }
+
+  // Ask about Selection: the selected function goes along as context.
+  await page.locator('.tabs-container .tab', { hasText: 'main.go' }).first().click();
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('ArrowDown');
+  }
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Shift+ArrowDown');
+  }
+  await poll('lines 6-8 selected', async () => ((await page.locator('.statusbar-item', { hasText: 'selected' }).count()) > 0 ? true : undefined));
+  await runCommand(page, 'LLxprt: Ask about Selection');
+  await poll('the selection chip in the chat', async () => {
+    const label = await chat.locator('#context-label').innerText();
+    return /main\.go:6-8/.test(label) ? true : undefined;
+  });
+  await prompt.fill('Is this correct?');
+  await prompt.press('Enter');
+  await chat.locator('.turn-done .meta.served').nth(2).waitFor({ state: 'visible', timeout: 30_000 });
+  const third = chat.locator('.turn-done').nth(2);
+  assert.match(await third.locator('.context').innerText(), /main\.go:6-8/);
+  assert.match(await third.locator('.answer').innerText(), /turn 3 of this conversation/);
+  await screenshot(page, 'ask-selection');
+
   // 6. Load another profile from the command palette; the status bar follows.
   const before = await statusBarText(page);
   // Focus the editor first: a focused webview can take focus back from the
@@ -308,7 +350,18 @@ async function quickFix(page: Page, title: string, shotName?: string): Promise<v
   if (shotName) {
     await screenshot(page, shotName);
   }
-  await entry.click();
+  // Keyboard, not the mouse: hovering a row makes VS Code resolve it for a
+  // preview, and a click racing that resolve is sometimes dropped.
+  const focused = page.locator('.action-widget .monaco-list-row.focused');
+  for (let i = 0; i < 12; i++) {
+    const text = (await focused.count()) > 0 ? await focused.first().innerText() : '';
+    if (text.includes(title)) {
+      await page.keyboard.press('Enter');
+      return;
+    }
+    await page.keyboard.press('ArrowDown');
+  }
+  throw new Error(`e2e: could not focus "${title}" in the quick fix menu`);
 }
 
 /** reviewDiff waits for the review diff showing the proposed marker line. */
