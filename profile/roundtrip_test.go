@@ -166,3 +166,26 @@ func TestTOMLTricky(t *testing.T) {
 		})
 	}
 }
+
+// JSON → TOML → JSON gives back the recipe files byte for byte: TOML keeps
+// the key order too.
+func TestJSONThroughTOMLKeepsBytes(t *testing.T) {
+	for _, f := range []string{"recipe/high-availability.json", "recipe/cost-optimized.json", "recipe/capability-optimized.json", "recipe/mixed-auth.json"} {
+		in := readTestdata(t, f)
+		tm, err := mustParse(t, f).Encode(FormatTOML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse(tm, "x.toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := back.Encode(FormatJSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(in), string(out)); diff != "" {
+			t.Errorf("%s (-file +via TOML):\n%s\n%s", f, diff, tm)
+		}
+	}
+}

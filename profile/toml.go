@@ -165,17 +165,33 @@ func encodeTOML(o *object) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// isTableArray reports whether v is written as [[key]] sections.
 func isTableArray(v any) bool {
 	arr, ok := v.([]any)
 	if !ok || len(arr) == 0 {
 		return false
 	}
 	for _, e := range arr {
-		if _, ok := e.(*object); !ok {
+		if o, ok := e.(*object); !ok || hasEmptyKey(o) {
 			return false
 		}
 	}
 	return true
+}
+
+// isSection reports whether an object value is written as a [key] section
+// rather than inline.
+func isSection(v any) bool {
+	o, ok := v.(*object)
+	return ok && !isFlat(o) && !hasEmptyKey(o)
+}
+
+// hasEmptyKey reports whether o has the key "". BurntSushi/toml v1.6 drops
+// the plain elements of an array stored under "" inside a [section] (but
+// not inside an inline table), so such a table is always written inline.
+func hasEmptyKey(o *object) bool {
+	_, ok := o.vals[""]
+	return ok
 }
 
 func writeTable(buf *bytes.Buffer, o *object, path []string, arrayElem bool) error {
@@ -191,18 +207,18 @@ func writeTable(buf *bytes.Buffer, o *object, path []string, arrayElem bool) err
 	}
 	for _, k := range o.keys {
 		v := o.vals[k]
-		if _, ok := v.(*object); ok || isTableArray(v) {
+		if isSection(v) || isTableArray(v) {
 			continue
 		}
 		buf.WriteString(tomlKey(k) + " = ")
-		if err := writeInline(buf, v, joinPath(path, k)); err != nil {
+		if err := writeInline(buf, v, joinPath(path, k), false); err != nil {
 			return err
 		}
 		buf.WriteByte('\n')
 	}
 	for _, k := range o.keys {
-		if sub, ok := o.vals[k].(*object); ok {
-			if err := writeTable(buf, sub, append(slices.Clip(path), k), false); err != nil {
+		if isSection(o.vals[k]) {
+			if err := writeTable(buf, o.vals[k].(*object), append(slices.Clip(path), k), false); err != nil {
 				return err
 			}
 		}
@@ -219,18 +235,49 @@ func writeTable(buf *bytes.Buffer, o *object, path []string, arrayElem bool) err
 	return nil
 }
 
-func writeInline(buf *bytes.Buffer, v any, where string) error {
+// isFlat reports whether o is small and holds only plain values, so it can
+// be written in place as an inline table ({temperature = 0.7, …}) and keep
+// its position among its siblings' keys.
+func isFlat(o *object) bool {
+	if len(o.keys) == 0 || len(o.keys) > 8 {
+		return false
+	}
+	for _, v := range o.vals {
+		switch t := v.(type) {
+		case *object:
+			if !isFlat(t) {
+				return false
+			}
+		case []any:
+			for _, e := range t {
+				if _, ok := e.(*object); ok {
+					return false
+				}
+			}
+		case nil:
+			return false
+		}
+	}
+	return true
+}
+
+// writeInline writes a value on one line. Inline tables inside arrays come
+// out sorted (inArray): the TOML reader reports no key order there, so that
+// is the order a re-read would give anyway.
+func writeInline(buf *bytes.Buffer, v any, where string, inArray bool) error {
 	switch t := v.(type) {
 	case *object:
-		// Inline tables come out sorted: the TOML reader reports no key
-		// order inside arrays, so this is the order a re-read would give.
+		keys := t.keys
+		if inArray {
+			keys = slices.Sorted(slices.Values(t.keys))
+		}
 		buf.WriteByte('{')
-		for i, k := range slices.Sorted(slices.Values(t.keys)) {
+		for i, k := range keys {
 			if i > 0 {
 				buf.WriteString(", ")
 			}
 			buf.WriteString(tomlKey(k) + " = ")
-			if err := writeInline(buf, t.vals[k], where+"."+k); err != nil {
+			if err := writeInline(buf, t.vals[k], where+"."+k, inArray); err != nil {
 				return err
 			}
 		}
@@ -241,7 +288,7 @@ func writeInline(buf *bytes.Buffer, v any, where string) error {
 			if i > 0 {
 				buf.WriteString(", ")
 			}
-			if err := writeInline(buf, e, fmt.Sprintf("%s[%d]", where, i)); err != nil {
+			if err := writeInline(buf, e, fmt.Sprintf("%s[%d]", where, i), true); err != nil {
 				return err
 			}
 		}
