@@ -12,7 +12,15 @@ import (
 // writeAtomic replaces path with data so that a reader (or a crash at any
 // moment) sees the old file or the new one, never a mix: a temp file in the
 // same directory, fsync, rename, fsync of the directory.
-func writeAtomic(path string, data []byte, perm os.FileMode) (err error) {
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
+	return writeFile(path, data, perm, true)
+}
+
+// writeFile is writeAtomic; durable=false skips the fsyncs, for state that
+// may be lost on power failure (a torn write is still impossible: the
+// rename is atomic) but is written on a request's failure path, where an
+// fsync on a busy disk would add tens of milliseconds.
+func writeFile(path string, data []byte, perm os.FileMode, durable bool) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -31,14 +39,19 @@ func writeAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if _, err = f.Write(data); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return err
+	if durable {
+		if err = f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return err
 	}
 	if err = os.Rename(tmp, path); err != nil {
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return syncDir(dir)
 }

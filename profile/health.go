@@ -99,7 +99,7 @@ func (h *HealthState) SetCooldown(key string, until time.Time, reason string) {
 		if err != nil {
 			return err
 		}
-		return writeAtomic(h.path, append(data, '\n'), 0o600)
+		return writeFile(h.path, append(data, '\n'), 0o600, false)
 	})
 	h.mu.Lock()
 	defer h.mu.Unlock()
