@@ -79,6 +79,7 @@ func TestChatErrors(t *testing.T) {
 		{"missing profile", []string{"chat", "--profile-load", "nope", "hi"}, 1, "nope"},
 		{"traversal name", []string{"chat", "--profile-load", "../../etc/passwd", "hi"}, 1, "invalid profile name"},
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"two profiles", []string{"chat", "--demo", "--profile-load", "ha", "hi"}, 2, "give one of"},
 		{"bad log level", []string{"--log-level", "loud", "version"}, 2, "--log-level"},
 	}
 	for _, tt := range tests {

@@ -122,6 +122,15 @@ func (sf *serveFlags) add(fs *flag.FlagSet) {
 // service builds the Service for a serving command. With --demo the
 // simulated providers start first and their profile is used inline.
 func (g *global) service(ctx context.Context, sf serveFlags, log zerolog.Logger, watch bool) (*server.Service, func(), error) {
+	set := 0
+	for _, on := range []bool{sf.profileName != "", sf.inline != "", sf.demo} {
+		if on {
+			set++
+		}
+	}
+	if set > 1 {
+		return nil, nil, fmt.Errorf("%w: give one of --profile-load, --profile and --demo", errUsage)
+	}
 	dir, err := profile.ConfigDir(g.configDir)
 	if err != nil {
 		return nil, nil, err
