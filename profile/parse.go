@@ -379,7 +379,7 @@ func (p *Profile) Buckets() []Bucket {
 }
 
 func intOf(v any) int {
-	f, ok := providersNumber(v)
+	f, ok := numberOf(v)
 	if !ok {
 		return 0
 	}

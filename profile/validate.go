@@ -92,7 +92,7 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-func providersNumber(v any) (float64, bool) {
+func numberOf(v any) (float64, bool) {
 	switch t := v.(type) {
 	case json.Number:
 		f, err := t.Float64()
