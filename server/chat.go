@@ -68,7 +68,20 @@ func (s *Service) Chat(ctx context.Context, req ChatRequest, onDelta func(text s
 	defer s.sessions.release(sess)
 
 	msgs, dropped := s.sessions.messages(sess, prompt)
-	res, err := s.stream(ctx, a, &providers.Request{System: req.System, Messages: msgs}, onDelta)
+	var res *ChatResult
+	for {
+		res, err = s.stream(ctx, a, &providers.Request{System: req.System, Messages: msgs}, onDelta)
+		if err == nil || !tooLong(err) || len(msgs) == 1 {
+			break
+		}
+		// No bucket's window holds the conversation: drop the oldest half
+		// of the history (at least one turn) and ask again. Nothing was
+		// streamed yet: the window is checked before the first token.
+		n := max(1, (len(msgs)-1)/4)
+		msgs = msgs[2*n:]
+		dropped += n
+		s.log.Info().Str("session", id).Int("dropped", n).Msg("conversation too long for every bucket; dropping the oldest turns")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +148,12 @@ func (s *Service) stream(ctx context.Context, a *active, req *providers.Request,
 		Attempts:  trace.Attempts,
 		Failovers: trace.Failovers,
 	}, nil
+}
+
+// tooLong reports a request no bucket's context window could take.
+func tooLong(err error) bool {
+	var pe *providers.Error
+	return errors.As(err, &pe) && pe.Kind == providers.KindContextTooLong
 }
 
 // composePrompt checks a prompt and puts its attachments in front of it.

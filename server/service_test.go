@@ -527,3 +527,22 @@ func TestInFlightRequestFinishesOnTheOldProfile(t *testing.T) {
 		t.Errorf("request started after the switch: %+v", during)
 	}
 }
+
+func TestConversationTooLongDropsOldestTurns(t *testing.T) {
+	f := newFixture(t)
+	// One bucket with a 3000-token window; each turn is about 1000 tokens.
+	f.write(t, "small", fmt.Sprintf(`{"version":1,"provider":"lb","ephemeralSettings":{"failover_retry_count":1,"lb":{"type":"failover","buckets":[{"provider":"anthropic","model":"claude-sonnet-4-5","base-url":%q,"key":"k","context-limit":3000}]}}}`, f.env.Anthropic.URL))
+	svc := f.service(t, func(o *server.Options) { o.Profile = "small" })
+	id := ""
+	var res *server.ChatResult
+	for i := range 5 {
+		res = chat(t, svc, server.ChatRequest{Prompt: fmt.Sprintf("q%d ", i) + strings.Repeat("lorem ipsum ", 300), SessionID: id})
+		id = res.SessionID
+	}
+	if res.Dropped == 0 {
+		t.Errorf("no turn dropped: %+v", res)
+	}
+	if _, err := svc.Chat(t.Context(), server.ChatRequest{Prompt: strings.Repeat("lorem ipsum ", 3000), SessionID: id}, nil); err == nil {
+		t.Error("a prompt larger than every window alone succeeded")
+	}
+}
