@@ -22,13 +22,14 @@ START=$(date +%s)
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/llxprt-vscode-e2e.XXXXXX")"
 CS_PGID=""
 E2E_PGID=""
+HANG_PGID=""
 
 log() { printf '[vscode-ci %3ss] %s\n' "$(( $(date +%s) - START ))" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
 cleanup() {
   local rc=$?
-  for pg in "$E2E_PGID" "$CS_PGID"; do
+  for pg in "$E2E_PGID" "$CS_PGID" "$HANG_PGID"; do
     if [[ -n "$pg" ]] && kill -0 -- "-$pg" 2>/dev/null; then
       kill -TERM -- "-$pg" 2>/dev/null || true
       for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$pg" 2>/dev/null || break; sleep 0.3; done
@@ -171,21 +172,31 @@ func main() {
 GO
 
 # A second, saved profile for "load another profile from the command palette" (--demo serves an
-# unnamed inline profile). Its buckets point at a closed port: the test loads it and checks the
-# status bar and the status view; it never chats through it.
+# unnamed inline profile). Its first bucket is a provider that accepts the request and never
+# answers (hang-server.py), so the chat's Stop button can be tested: the hang server logs when
+# llxprt-ls drops the connection. The second bucket is a closed port.
+HANG_LOG="$WORK/hang.log"
+setsid python3 "$HERE/e2e/hang-server.py" "$HANG_LOG" >"$WORK/hang.port" 2>"$WORK/hang-server.log" &
+HANG_PGID=$!
+for _ in $(seq 1 50); do [[ -s "$WORK/hang.port" ]] && break; sleep 0.1; done
+HANG_PORT="$(head -n1 "$WORK/hang.port")"
+[[ -n "$HANG_PORT" ]] || fail "hang server did not start"
 SECOND=backup-demo
-cat >"$CFG/profiles/$SECOND.json" <<'JSON'
+cat >"$CFG/profiles/$SECOND.json" <<JSON
 {
   "version": 1,
   "provider": "lb",
   "model": "gpt-5.2",
   "ephemeralSettings": {
     "context-limit": 200000,
+    "failover_retry_count": 1,
+    "first_token_timeout_ms": 120000,
+    "request_timeout_ms": 120000,
     "lb": {
-      "type": "round-robin",
+      "type": "failover",
       "buckets": [
-        {"provider": "openai", "model": "gpt-5.2", "base-url": "http://127.0.0.1:9/v1", "key": "e2e-key-not-secret", "note": "offline stand-in: the e2e test only loads it"},
-        {"provider": "gemini", "model": "gemini-3-flash-preview", "base-url": "http://127.0.0.1:9", "key": "e2e-key-not-secret", "note": "offline stand-in"}
+        {"provider": "openai", "model": "gpt-5.2", "base-url": "http://127.0.0.1:$HANG_PORT/v1", "key": "e2e-key-not-secret", "note": "never answers: for the Stop test"},
+        {"provider": "gemini", "model": "gemini-3-flash-preview", "base-url": "http://127.0.0.1:9", "key": "e2e-key-not-secret", "note": "closed port"}
       ]
     }
   }
@@ -211,7 +222,7 @@ curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$WORK/code-serve
 
 log "playwright e2e"
 E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" E2E_WORKSPACE="$WS" E2E_HOOKS="$HOOKS" E2E_ARTIFACTS="$ARTIFACTS" \
-E2E_SECOND_PROFILE="$SECOND" E2E_CHROMIUM="$(command -v chromium)" \
+E2E_SECOND_PROFILE="$SECOND" E2E_HANG_LOG="$HANG_LOG" E2E_CHROMIUM="$(command -v chromium)" \
   setsid timeout 300 node "$EXT/out/test/e2e/e2e.js" &
 E2E_PGID=$!
 if ! wait "$E2E_PGID"; then

@@ -21,6 +21,7 @@ const url = env('E2E_URL');
 const hooks = env('E2E_HOOKS');
 const artifacts = env('E2E_ARTIFACTS');
 const secondProfile = env('E2E_SECOND_PROFILE');
+const hangLog = env('E2E_HANG_LOG');
 const chromiumPath = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 const started = Date.now();
 
@@ -57,6 +58,14 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined> | T | unde
       throw new Error(`e2e: timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }
 
@@ -104,6 +113,12 @@ async function retry(what: string, fn: () => Promise<void>): Promise<void> {
 async function statusBarText(page: Page): Promise<string> {
   const item = page.locator('[id="llxprt.llxprt.llxprt.status"]').first();
   return (await item.textContent({ timeout: 5_000 })) ?? '';
+}
+
+/** focusEditor brings main.go's editor to the front and puts focus in it. */
+async function focusEditor(page: Page): Promise<void> {
+  await page.locator('.tabs-container .tab', { hasText: 'main.go' }).first().click();
+  await page.locator('.editor-instance .view-lines').locator('visible=true').first().click();
 }
 
 async function editorText(page: Page): Promise<string> {
@@ -223,7 +238,7 @@ async function steps(page: Page): Promise<void> {
 
   // 5. Chat: ask, see the streamed answer and who served it; a follow-up
   // continues the same session.
-  await page.locator('.editor-instance .view-lines').first().click();
+  await focusEditor(page);
   await runCommand(page, 'LLxprt: Open Chat');
   const chat = await chatFrame(page);
   const prompt = chat.locator('#prompt');
@@ -271,8 +286,7 @@ async function steps(page: Page): Promise<void> {
   }
 
   // Ask about Selection: the selected function goes along as context.
-  await page.locator('.tabs-container .tab', { hasText: 'main.go' }).first().click();
-  await page.locator('.editor-instance .view-lines').first().click();
+  await focusEditor(page);
   await page.keyboard.press('Control+Home');
   for (let i = 0; i < 5; i++) {
     await page.keyboard.press('ArrowDown');
@@ -298,7 +312,7 @@ async function steps(page: Page): Promise<void> {
   const before = await statusBarText(page);
   // Focus the editor first: a focused webview can take focus back from the
   // quick pick, which then closes.
-  await page.locator('.editor-instance .view-lines').first().click();
+  await focusEditor(page);
   await retry('loading a profile from the quick pick', async () => {
     await runCommand(page, 'LLxprt: Load Profile');
     const pickInput = page.locator('.quick-input-widget input');
@@ -319,7 +333,7 @@ async function steps(page: Page): Promise<void> {
   await screenshot(page, 'profile-loaded');
 
   // 7. The status view lists the new profile's buckets.
-  await page.locator('.editor-instance .view-lines').first().click();
+  await focusEditor(page);
   await runCommand(page, 'LLxprt: Show Status');
   const statusFrame = await poll('the status webview', async () => {
     for (const f of page.frames()) {
@@ -333,12 +347,35 @@ async function steps(page: Page): Promise<void> {
   assert.match(table, new RegExp(`Profile ${secondProfile}`));
   assert.match(table, /gpt-5\.2/);
   await screenshot(page, 'status-view');
+
+  // 8. Stop: the new profile's first bucket never answers. Stop ends the turn
+  // at once and the server drops the provider call (the hang server sees
+  // its connection closed).
+  await focusEditor(page);
+  await runCommand(page, 'LLxprt: Open Chat');
+  const chat2 = await chatFrame(page);
+  const prompt2 = chat2.locator('#prompt');
+  await prompt2.fill('This one will hang');
+  await prompt2.press('Enter');
+  await chat2.locator('.turn-streaming').waitFor({ state: 'visible' });
+  const request = await poll('the hanging provider to get the request', () => {
+    const m = /^request (\d+) /m.exec(readText(hangLog));
+    return m ? m[1] : undefined;
+  });
+  log(`hang server got request ${request}`);
+  await screenshot(page, 'chat-streaming');
+  await chat2.locator('#stop').click();
+  await chat2.locator('.turn-stopped .meta.stopped').waitFor({ state: 'visible', timeout: 5_000 });
+  await poll('llxprt-ls to drop the provider call after Stop', () => (new RegExp(`^closed ${request}$`, 'm').test(readText(hangLog)) ? true : undefined), 15_000);
+  log('stop cancelled the provider call');
+  assert.ok(await chat2.locator('#send').isVisible(), 'Send should be back after Stop');
+  await screenshot(page, 'chat-stopped');
   log('all checks passed');
 }
 
 /** quickFix selects the whole file, opens Ctrl+. and picks an entry. */
 async function quickFix(page: Page, title: string, shotName?: string): Promise<void> {
-  await page.locator('.editor-instance .view-lines').first().click();
+  await page.locator('.editor-instance .view-lines').locator('visible=true').first().click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Control+.');
   const rows = page.locator('.action-widget .monaco-list-row');
