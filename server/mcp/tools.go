@@ -19,8 +19,8 @@ import (
 // maxFileBytes bounds a file the chat tool reads from disk by path.
 const maxFileBytes = 1 << 20
 
-// File is a file given as context to chat.
-type File struct {
+// fileArg is a file given as context to chat.
+type fileArg struct {
 	Path     string `json:"path" jsonschema:"Path of the file. When text is omitted the server reads the file from disk (at most 1 MiB)."`
 	Text     string `json:"text,omitempty" jsonschema:"The file's content or a selection of it; omit to read the file at path."`
 	Language string `json:"language,omitempty" jsonschema:"Language id, e.g. go, python, typescript."`
@@ -31,7 +31,7 @@ type chatArgs struct {
 	SessionID string `json:"session_id,omitempty" jsonschema:"Continue this conversation: the session_id a previous chat returned (also the id of a chat started in the user's editor). Omit to start a new conversation."`
 	System    string `json:"system,omitempty" jsonschema:"Optional system prompt."`
 	Profile   string `json:"profile,omitempty" jsonschema:"Route through this saved profile instead of the active one."`
-	Files     []File `json:"files,omitempty" jsonschema:"Files or selections to include as context."`
+	Files     []fileArg `json:"files,omitempty" jsonschema:"Files or selections to include as context."`
 }
 
 type chatOut struct {
@@ -185,7 +185,7 @@ func routeLine(res *server.ChatResult) string {
 	return s + "]"
 }
 
-func attachments(files []File) ([]server.Attachment, error) {
+func attachments(files []fileArg) ([]server.Attachment, error) {
 	out := make([]server.Attachment, 0, len(files))
 	for i, f := range files {
 		arg := fmt.Sprintf("files[%d]", i)
