@@ -122,7 +122,7 @@ export class ChatModel {
     }
     const answer = renderMarkdown(t.answer);
     t.codeBlocks = answer.codeBlocks;
-    const ctx = t.context ? `<div class="context">${escapeHtml(t.context)}</div>` : '';
+    const ctx = t.context ? `<div class="context">Selection: ${escapeHtml(t.context)}</div>` : '';
     const parts = [
       `<div class="turn turn-${t.state}" data-turn="${t.id}">`,
       `<div class="prompt">${ctx}${escapeHtml(t.prompt)}</div>`,

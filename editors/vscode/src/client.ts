@@ -15,7 +15,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { installHint, resolveServer, serverArgs } from './serverPath';
-import { Methods, type StatusEvent } from './protocol';
+import { Methods, type Status, type StatusEvent } from './protocol';
 import type { StatusInput } from './statusState';
 
 function isExecutable(p: string): boolean {
@@ -113,6 +113,11 @@ export class Server implements vscode.Disposable {
       });
       return undefined;
     }
+    // The status bar learns the active profile now, not at the first event.
+    client.sendRequest<Status>(Methods.status, {}).then(
+      (st) => this.onStatus({ type: 'status', status: st }),
+      (err: unknown) => this.output.appendLine(`llxprt/status: ${errorMessage(err)}`),
+    );
     return client;
   }
 

@@ -25,7 +25,7 @@ describe('ChatModel', () => {
     assert.equal(m.sessionId, 'sess-1');
     assert.equal(m.running, undefined);
     const html = m.renderTurn(t.id);
-    assert.match(html, /<div class="context">main.go:3<\/div>hello/);
+    assert.match(html, /<div class="context">Selection: main.go:3<\/div>hello/);
     assert.match(html, /Hello <strong>there<\/strong>!/);
     assert.match(html, /<div class="meta served">openai \/ gpt-5.2 · 3 in · 4 out · \$0.002<\/div>/);
     assert.match(html, /<div class="meta failover">⚠ Failed over 1 time: anthropic \(529 overloaded\)<\/div>/);
