@@ -233,5 +233,10 @@ if ! wait "$E2E_PGID"; then
 fi
 E2E_PGID=""
 find "$USER_DATA/logs" -name '*LLxprt*' -exec cp {} "$ARTIFACTS/" \; 2>/dev/null || true
+# The extension restarts a crashed server, so the UI may recover; CI must still see the crash.
+if grep -l -E 'panic:|Server process exited' "$ARTIFACTS"/*LLxprt*.log >/dev/null 2>&1; then
+  grep -h -E -A3 'panic:|Server process exited' "$ARTIFACTS"/*LLxprt*.log >&2 || true
+  fail "llxprt-ls crashed during the e2e test (log in $ARTIFACTS)"
+fi
 log "PASS. Screenshots: $ARTIFACTS"
 ls "$ARTIFACTS" >&2
