@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/llxprt/llxprt-ls/internal/demo"
@@ -106,7 +107,20 @@ func testMCP(t *testing.T, proto string) {
 		t.Fatal(err)
 	}
 	var names []string
+	outSchema := map[string]*jsonschema.Resolved{}
 	for _, tool := range tools.Tools {
+		if tool.OutputSchema != nil {
+			b, _ := json.Marshal(tool.OutputSchema)
+			var sch jsonschema.Schema
+			if err := json.Unmarshal(b, &sch); err != nil {
+				t.Fatalf("%s output schema: %v", tool.Name, err)
+			}
+			rs, err := sch.Resolve(nil)
+			if err != nil {
+				t.Fatalf("%s output schema: %v", tool.Name, err)
+			}
+			outSchema[tool.Name] = rs
+		}
 		names = append(names, tool.Name)
 		if tool.Description == "" || tool.InputSchema == nil {
 			t.Errorf("%s: no description or schema", tool.Name)
@@ -220,6 +234,14 @@ func testMCP(t *testing.T, proto string) {
 	}
 	if b, _ := json.Marshal(fo.StructuredContent); !strings.Contains(string(b), `"provider":"openai"`) {
 		t.Errorf("failover chat: %s", b)
+	}
+	// What a validating client (the TypeScript SDK) checks: structured
+	// content, failed attempts included, matches the declared output schema.
+	var inst any
+	b, _ := json.Marshal(fo.StructuredContent)
+	_ = json.Unmarshal(b, &inst)
+	if err := outSchema["chat"].Validate(inst); err != nil {
+		t.Errorf("chat result does not match its output schema: %v\n%s", err, b)
 	}
 	wantLog := "failover from anthropic/claude-sonnet-4-5 to openai/gpt-5.2" // classic: live events
 	if proto == "" {

@@ -27,23 +27,23 @@ type fileArg struct {
 }
 
 type chatArgs struct {
-	Prompt    string `json:"prompt" jsonschema:"The message to send."`
-	SessionID string `json:"session_id,omitempty" jsonschema:"Continue this conversation: the session_id a previous chat returned (also the id of a chat started in the user's editor). Omit to start a new conversation."`
-	System    string `json:"system,omitempty" jsonschema:"Optional system prompt."`
-	Profile   string `json:"profile,omitempty" jsonschema:"Route through this saved profile instead of the active one."`
+	Prompt    string    `json:"prompt" jsonschema:"The message to send."`
+	SessionID string    `json:"session_id,omitempty" jsonschema:"Continue this conversation: the session_id a previous chat returned (also the id of a chat started in the user's editor). Omit to start a new conversation."`
+	System    string    `json:"system,omitempty" jsonschema:"Optional system prompt."`
+	Profile   string    `json:"profile,omitempty" jsonschema:"Route through this saved profile instead of the active one."`
 	Files     []fileArg `json:"files,omitempty" jsonschema:"Files or selections to include as context."`
 }
 
 type chatOut struct {
-	SessionID    string             `json:"session_id"`
-	Provider     string             `json:"provider"`
-	Model        string             `json:"model"`
-	Bucket       string             `json:"bucket"`
-	Usage        providers.Usage    `json:"usage"`
-	CostUSD      float64            `json:"cost_usd"`
-	Failovers    int                `json:"failovers"`
-	DroppedTurns int                `json:"dropped_turns,omitempty"`
-	Attempts     []balancer.Attempt `json:"attempts"`
+	SessionID    string          `json:"session_id"`
+	Provider     string          `json:"provider"`
+	Model        string          `json:"model"`
+	Bucket       string          `json:"bucket"`
+	Usage        providers.Usage `json:"usage"`
+	CostUSD      float64         `json:"cost_usd"`
+	Failovers    int             `json:"failovers"`
+	DroppedTurns int             `json:"dropped_turns,omitempty"`
+	Attempts     []attempt       `json:"attempts"`
 }
 
 type consensusArgs struct {
@@ -60,16 +60,47 @@ type codeActionArgs struct {
 }
 
 type codeActionOut struct {
-	Code        string             `json:"code"`
-	Explanation string             `json:"explanation,omitempty"`
-	Provider    string             `json:"provider"`
-	Model       string             `json:"model"`
-	Bucket      string             `json:"bucket"`
-	Usage       providers.Usage    `json:"usage"`
-	CostUSD     float64            `json:"cost_usd"`
-	Failovers   int                `json:"failovers"`
-	Attempts    []balancer.Attempt `json:"attempts"`
+	Code        string          `json:"code"`
+	Explanation string          `json:"explanation,omitempty"`
+	Provider    string          `json:"provider"`
+	Model       string          `json:"model"`
+	Bucket      string          `json:"bucket"`
+	Usage       providers.Usage `json:"usage"`
+	CostUSD     float64         `json:"cost_usd"`
+	Failovers   int             `json:"failovers"`
+	Attempts    []attempt       `json:"attempts"`
 }
+
+// attempt is one line of the routing trace as tools report it: the
+// balancer's Attempt with its kind by name and durations in milliseconds,
+// so the output schema describes exactly what is sent.
+type attempt struct {
+	Bucket     string  `json:"bucket"`
+	Provider   string  `json:"provider"`
+	Model      string  `json:"model"`
+	Outcome    string  `json:"outcome" jsonschema:"served, failed, skipped or cancelled"`
+	Reason     string  `json:"reason,omitempty"`
+	Kind       string  `json:"kind,omitempty" jsonschema:"the error's kind: rate_limited, overloaded, server, timeout, network, auth, billing, bad_request, context_too_long …"`
+	Status     int     `json:"status,omitempty"`
+	StartMs    float64 `json:"start_ms"`
+	TTFTMs     float64 `json:"ttft_ms,omitempty"`
+	DurationMs float64 `json:"duration_ms,omitempty"`
+	Hedge      bool    `json:"hedge,omitempty"`
+}
+
+func attempts(in []balancer.Attempt) []attempt {
+	out := make([]attempt, len(in))
+	for i, a := range in {
+		out[i] = attempt{Bucket: a.Bucket, Provider: a.Provider, Model: a.Model, Outcome: a.Outcome, Reason: a.Reason,
+			Status: a.Status, StartMs: ms(a.Start), TTFTMs: ms(a.TTFT), DurationMs: ms(a.Duration), Hedge: a.Hedge}
+		if a.Kind != providers.KindUnknown {
+			out[i].Kind = a.Kind.String()
+		}
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 type noArgs struct{}
 
@@ -168,7 +199,7 @@ func (h *handler) chat(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.C
 	}
 	h.logAttempts(level, res.Attempts)
 	out := chatOut{SessionID: res.SessionID, Provider: res.Provider, Model: res.Model, Bucket: res.Bucket, Usage: res.Usage,
-		CostUSD: res.CostUSD, Failovers: res.Failovers, DroppedTurns: res.Dropped, Attempts: res.Attempts}
+		CostUSD: res.CostUSD, Failovers: res.Failovers, DroppedTurns: res.Dropped, Attempts: attempts(res.Attempts)}
 	r := mcpgo.NewToolResultStructured(out, res.Text)
 	r.Content = []mcpgo.Content{mcpgo.NewTextContent(res.Text), mcpgo.NewTextContent(routeLine(res))}
 	return r, nil
@@ -281,7 +312,7 @@ func (h *handler) codeAction(ctx context.Context, req mcpgo.CallToolRequest) (*m
 	}
 	h.logAttempts(level, res.Attempts)
 	out := codeActionOut{Code: res.Code, Explanation: res.Explanation, Provider: res.Provider, Model: res.Model, Bucket: res.Bucket,
-		Usage: res.Usage, CostUSD: res.CostUSD, Failovers: res.Failovers, Attempts: res.Attempts}
+		Usage: res.Usage, CostUSD: res.CostUSD, Failovers: res.Failovers, Attempts: attempts(res.Attempts)}
 	text := res.Code
 	if text == "" {
 		text = res.Explanation
