@@ -410,9 +410,17 @@ func TestConcurrentSessions(t *testing.T) {
 				if _, err := svc.Chat(t.Context(), server.ChatRequest{Prompt: "p", SessionID: id}, nil); err != nil {
 					t.Error(err)
 				}
+				// Readers run alongside (the race detector watches).
+				_ = svc.Status()
+				_ = svc.Actions(true)
 			})
 		}
 	}
+	wg.Go(func() {
+		if _, err := svc.LoadProfile(t.Context(), "demo", false); err != nil {
+			t.Error(err)
+		}
+	})
 	wg.Wait()
 	for _, id := range []string{"alpha", "beta", "gamma"} {
 		res := chat(t, svc, server.ChatRequest{Prompt: "last", SessionID: id})
