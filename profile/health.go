@@ -18,6 +18,10 @@ const (
 	maxCooldown = 24 * time.Hour
 	maxEntries  = 512
 	maxReason   = 200
+	// statEvery bounds how often Cooldown looks at the file: the balancer
+	// asks once per bucket per request, and another window's cooldown may
+	// be seen this much later, which is far below any cooldown's length.
+	statEvery = 200 * time.Millisecond
 )
 
 // HealthState shares cooldowns and open circuits between the server
@@ -36,6 +40,7 @@ type HealthState struct {
 	mu      sync.Mutex
 	entries map[string]healthEntry
 	stat    os.FileInfo
+	checked time.Time // when the file was last stat'ed
 	lastErr error
 }
 
@@ -104,7 +109,7 @@ func (h *HealthState) SetCooldown(key string, until time.Time, reason string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lastErr = err
-	h.stat = nil // reread on next Cooldown
+	h.stat, h.checked = nil, time.Time{} // reread on next Cooldown
 }
 
 // Err returns the last error writing the state file, for status output.
@@ -117,6 +122,11 @@ func (h *HealthState) Err() error {
 // refresh rereads the file when it changed since the last read; call it
 // with mu held.
 func (h *HealthState) refresh() {
+	now := h.now()
+	if !h.checked.IsZero() && now.Sub(h.checked) < statEvery && !now.Before(h.checked) {
+		return
+	}
+	h.checked = now
 	st, err := os.Stat(h.path)
 	if err != nil {
 		h.entries, h.stat = nil, nil

@@ -36,6 +36,11 @@ func TestHealthStateShared(t *testing.T) {
 	}
 	until := clock.now().Add(30 * time.Second)
 	a.SetCooldown("anthropic|claude", until, "rate_limited (HTTP 429)")
+	// Another window looks at the file at most every statEvery.
+	if _, _, ok := b.Cooldown("anthropic|claude"); ok {
+		t.Fatal("the file was stat'ed again within statEvery: the hot path pays a syscall per bucket")
+	}
+	clock.advance(statEvery)
 	got, reason, ok := b.Cooldown("anthropic|claude")
 	if !ok || !got.Equal(until) || reason != "rate_limited (HTTP 429)" {
 		t.Fatalf("other window sees %v %q %v", got, reason, ok)
@@ -46,6 +51,7 @@ func TestHealthStateShared(t *testing.T) {
 	}
 	// Clearing after a success reaches the others.
 	b.SetCooldown("anthropic|claude", time.Time{}, "")
+	clock.advance(statEvery)
 	if _, _, ok := a.Cooldown("anthropic|claude"); ok {
 		t.Error("cleared cooldown still seen")
 	}

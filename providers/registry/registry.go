@@ -31,6 +31,9 @@ var aliases = map[string]string{
 	"llama-cpp":         "llamacpp",
 	"x-ai":              "xai",
 	"grok":              "xai",
+	// LLxprt Code's provider names.
+	"openai-responses": "openai",
+	"openaivercel":     "openai",
 }
 
 // Known returns every canonical provider id, sorted (for "did you mean"
@@ -58,6 +61,9 @@ func New(cfg providers.Config) (providers.Provider, error) {
 	id, ok := Canonical(cfg.Provider)
 	if !ok {
 		return nil, fmt.Errorf("registry: unknown provider %q (known: %s)", cfg.Provider, strings.Join(Known(), ", "))
+	}
+	if strings.EqualFold(strings.TrimSpace(cfg.Provider), "openai-responses") && cfg.API == "" {
+		cfg.API = "responses" // LLxprt Code's name for OpenAI on the Responses API
 	}
 	cfg.Provider = id
 	switch id {

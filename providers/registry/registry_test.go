@@ -20,6 +20,8 @@ func TestCanonical(t *testing.T) {
 		{"openai", "openai", true},
 		{"lm-studio", "lmstudio", true},
 		{" OLLAMA ", "ollama", true},
+		{"openai-responses", "openai", true},
+		{"openaivercel", "openai", true},
 		{"antropic", "", false},
 		{"", "", false},
 	}
@@ -87,5 +89,23 @@ func TestNeedsKey(t *testing.T) {
 		if got := NeedsKey(tt.provider, tt.base); got != tt.want {
 			t.Errorf("NeedsKey(%q, %q) = %v, want %v", tt.provider, tt.base, got, tt.want)
 		}
+	}
+}
+
+func TestOpenAIResponsesAliasUsesResponsesAPI(t *testing.T) {
+	srv := providertest.NewOpenAI()
+	t.Cleanup(srv.Close)
+	p, err := New(providers.Config{Provider: "openai-responses", BaseURL: srv.URL + "/v1", APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range p.Stream(t.Context(), &providers.Request{Model: "gpt-5.2", Messages: []providers.Message{{Role: providers.RoleUser, Content: "hi"}}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 1 || !strings.HasSuffix(reqs[0].Path, "/responses") {
+		t.Fatalf("requests = %+v, want one to /responses", reqs)
 	}
 }
