@@ -65,7 +65,7 @@ func (s *Service) Chat(ctx context.Context, req ChatRequest, onDelta func(text s
 	if err != nil {
 		return nil, err
 	}
-	defer s.sessions.release(sess)
+	defer s.sessions.release(id, sess)
 
 	msgs, dropped := s.sessions.messages(sess, prompt)
 	var res *ChatResult

@@ -54,7 +54,15 @@ type session struct {
 	// offset is how far the file has been read: turns appended by another
 	// process (another editor, an MCP client) are picked up from there.
 	offset int64
+	// refs counts the requests holding or waiting for the session; it is
+	// guarded by sessions.mu, not mu.
+	refs int
 }
+
+// maxCached is how many idle sessions stay in memory when they are also on
+// disk; beyond it an idle one is dropped when its request ends and read
+// back from its file when it is used again.
+const maxCached = 256
 
 // sessions keeps conversations in memory and on disk under dir, one file
 // <id>.jsonl per session. Each turn is appended with one write(2) of one
@@ -85,16 +93,34 @@ func (ss *sessions) acquire(id string) (*session, error) {
 		s = &session{}
 		ss.byID[id] = s
 	}
+	s.refs++
 	ss.mu.Unlock()
 	s.mu.Lock()
 	if err := ss.refresh(id, s); err != nil {
-		s.mu.Unlock()
+		ss.release(id, s)
 		return nil, err
 	}
 	return s, nil
 }
 
-func (ss *sessions) release(s *session) { s.mu.Unlock() }
+// release unlocks a session and, when too many are cached, forgets it if
+// nobody else holds or waits for it (its file has everything).
+func (ss *sessions) release(id string, s *session) {
+	s.mu.Unlock()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	s.refs--
+	if s.refs == 0 && ss.dir != "" && len(ss.byID) > maxCached {
+		delete(ss.byID, id)
+	}
+}
+
+// cached reports how many sessions are in memory (tests).
+func (ss *sessions) cached() int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return len(ss.byID)
+}
 
 func (ss *sessions) path(id string) string { return filepath.Join(ss.dir, id+".jsonl") }
 
