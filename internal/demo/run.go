@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -97,6 +98,15 @@ func Run(ctx context.Context, w io.Writer, o RunOptions) error {
 	return nil
 }
 
+// oneLine keeps the spinner on one terminal line.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
 func sleep(ctx context.Context, d time.Duration) {
 	if d <= 0 {
 		return
@@ -114,6 +124,9 @@ type printer struct {
 	w     io.Writer
 	color bool
 	mu    sync.Mutex
+	// live is what the spinner shows after the request number: the latest
+	// failover of the request in flight.
+	live atomic.Pointer[string]
 }
 
 func (p *printer) linef(format string, args ...any) {
@@ -142,10 +155,19 @@ func (p *printer) title(s string) { p.linef("%s", p.bold(s)) }
 // request sends one prompt, with a spinner on a terminal, and prints how it
 // was served.
 func (p *printer) request(ctx context.Context, svc *server.Service, n, total int) {
+	empty := ""
+	p.live.Store(&empty)
+	unsub := svc.Subscribe(func(ev server.StatusEvent) {
+		if ev.Failover != nil {
+			msg := "· " + ev.Message
+			p.live.Store(&msg)
+		}
+	})
 	stop := p.spin(n, total)
 	start := time.Now()
 	res, err := svc.Chat(ctx, server.ChatRequest{Prompt: fmt.Sprintf("Request %d: summarise the last commit.", n)}, nil)
 	stop()
+	unsub()
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
 		var ex *balancer.ExhaustedError
@@ -213,7 +235,7 @@ func (p *printer) spin(n, total int) (stop func()) {
 		defer t.Stop()
 		for i := 0; ; i++ {
 			p.mu.Lock()
-			fmt.Fprintf(p.w, "\r\x1b[K  %c request %d/%d …", frames[i%len(frames)], n, total)
+			fmt.Fprintf(p.w, "\r\x1b[K  %c request %d/%d … %s", frames[i%len(frames)], n, total, p.dim(oneLine(*p.live.Load(), 90)))
 			p.mu.Unlock()
 			select {
 			case <-done:
