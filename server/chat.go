@@ -90,7 +90,7 @@ func (s *Service) Chat(ctx context.Context, req ChatRequest, onDelta func(text s
 	if err := s.sessions.append(id, sess, t); err != nil {
 		// The answer is good; losing the turn on disk must not lose it.
 		s.log.Error().Err(err).Str("session", id).Msg("could not save the turn")
-		s.addWarning(err.Error())
+		s.setWarning("sessions", "could not save a session turn: "+err.Error())
 	}
 	return res, nil
 }

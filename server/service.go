@@ -149,7 +149,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	if !opts.NoWatch {
 		s.watchWG.Go(func() {
 			if err := s.store.Watch(wctx, s.onProfileChange); err != nil && wctx.Err() == nil {
-				s.addWarning(fmt.Sprintf("not watching profiles: %v", err))
+				s.setWarning("watch", fmt.Sprintf("not watching profiles for changes: %v", err))
 				s.log.Warn().Err(err).Msg("profile watch stopped")
 			}
 		})
@@ -280,7 +280,7 @@ func (s *Service) onProfileChange(name string) {
 	if next.err != nil {
 		if cur.built != nil {
 			msg := fmt.Sprintf("profile %s changed on disk but cannot be used, still serving the previous version: %v", name, next.err)
-			s.setWarning(name, msg)
+			s.setWarning("profile:"+name, msg)
 			s.log.Warn().Err(next.err).Str("profile", name).Msg("profile edit rejected; keeping the old balancer")
 			s.emit(StatusEvent{Kind: "warning", Message: msg, Profile: name})
 			return
@@ -289,7 +289,7 @@ func (s *Service) onProfileChange(name string) {
 		s.emit(StatusEvent{Kind: "error", Message: next.err.Error(), Profile: name})
 		return
 	}
-	s.setWarning(name, "")
+	s.setWarning("profile:"+name, "")
 	s.cur.Store(next)
 	s.log.Info().Str("profile", name).Msg("profile reloaded from disk")
 	s.emit(StatusEvent{Kind: "normal", Message: "profile " + name + " reloaded", Profile: name})
@@ -315,7 +315,7 @@ func (s *Service) LoadProfile(ctx context.Context, name string, persist bool) (*
 		}
 	}
 	s.cur.Store(next)
-	s.setWarning(name, "")
+	s.setWarning("profile:"+name, "")
 	s.loadMu.Unlock()
 	s.log.Info().Str("profile", name).Bool("persist", persist).Msg("profile loaded")
 	s.emit(StatusEvent{Kind: "normal", Message: "profile " + name + " loaded", Profile: name})

@@ -50,7 +50,8 @@ func (s *Service) Status() Status {
 	return st
 }
 
-// setWarning sets (or with "" clears) the warning kept under key.
+// setWarning sets (or with "" clears) the warning kept under key:
+// "profile:NAME", "sessions", "settings.json" or "watch".
 func (s *Service) setWarning(key, msg string) {
 	s.warnMu.Lock()
 	defer s.warnMu.Unlock()
@@ -60,8 +61,6 @@ func (s *Service) setWarning(key, msg string) {
 	}
 	s.warnings[key] = msg
 }
-
-func (s *Service) addWarning(msg string) { s.setWarning(msg, msg) }
 
 // StatusEvent is what front ends turn into llxprt/didChangeStatus (LSP) and
 // logging notifications (MCP).
