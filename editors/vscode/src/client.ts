@@ -94,6 +94,12 @@ export class Server implements vscode.Disposable {
       client.onDidChangeState((e) => {
         if (e.newState === State.Running) {
           this.onStatus({ type: 'running' });
+          // The status bar learns the active profile now (also after an
+          // automatic restart), not at the first event.
+          client.sendRequest<Status>(Methods.status, {}).then(
+            (st) => this.onStatus({ type: 'status', status: st }),
+            (err: unknown) => this.output.appendLine(`llxprt/status: ${errorMessage(err)}`),
+          );
         } else if (e.newState === State.Stopped && this.client === client) {
           this.onStatus({ type: 'stopped', reason: 'see the LLxprt output for its log' });
         }
@@ -113,11 +119,6 @@ export class Server implements vscode.Disposable {
       });
       return undefined;
     }
-    // The status bar learns the active profile now, not at the first event.
-    client.sendRequest<Status>(Methods.status, {}).then(
-      (st) => this.onStatus({ type: 'status', status: st }),
-      (err: unknown) => this.output.appendLine(`llxprt/status: ${errorMessage(err)}`),
-    );
     return client;
   }
 
