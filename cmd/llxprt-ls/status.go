@@ -55,7 +55,14 @@ func runStatus(ctx context.Context, g *global, args []string, io stdio) error {
 		if cred == "" {
 			cred = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, b.Provider, b.Model, cred, b.State, b.Circuit, orDash(b.LastError))
+		state := b.State
+		switch {
+		case b.CooldownUntil != nil && b.CooldownUntil.After(time.Now()):
+			state += " until " + b.CooldownUntil.Local().Format("15:04:05")
+		case b.DisabledReason != "":
+			state += " (" + oneLine(b.DisabledReason, 40) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, b.Provider, b.Model, cred, state, b.Circuit, oneLine(orDash(b.LastError), 80))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
