@@ -25,6 +25,9 @@ func runChat(ctx context.Context, g *global, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
+	if len(pos) == 0 && isTerminal(io.in) {
+		fmt.Fprintln(io.err, "llxprt-ls: type the prompt, then Ctrl-D")
+	}
 	prompt, err := readPrompt(pos, io.in)
 	if err != nil {
 		return err
