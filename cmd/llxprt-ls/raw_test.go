@@ -236,3 +236,16 @@ func TestLogFileKeepsStderrClean(t *testing.T) {
 		t.Errorf("log file lacks the failover:\n%s", data)
 	}
 }
+
+func TestMCPWithoutAnyProfileSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	w := &world{dir: t.TempDir()}
+	c := w.mcp(t, "2025-11-25")
+	res, text, _ := c.call(t, "chat", map[string]any{"prompt": "hi"}, nil)
+	if !res.IsError || !strings.Contains(text, "llxprt-ls profile init") || !strings.Contains(text, "--demo") {
+		t.Errorf("chat without a profile: %v %q", res.IsError, text)
+	}
+	if res, _, st := c.call(t, "provider_status", map[string]any{}, nil); res.IsError || !strings.Contains(fmt.Sprint(st), "profile init") {
+		t.Errorf("provider_status without a profile: %v", st)
+	}
+}

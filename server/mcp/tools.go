@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -246,7 +247,7 @@ func attachments(files []fileArg) ([]server.Attachment, error) {
 // result (the client may have stopped listening); everything else is a tool
 // error the model can read.
 func (h *handler) callError(ctx context.Context, err error) (*mcpgo.CallToolResult, error) {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		h.log.Info().Err(err).Msg("mcp: call cancelled")
 		return mcpgo.NewToolResultError("cancelled"), nil
 	}
