@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -139,7 +140,9 @@ func (g *global) service(ctx context.Context, sf serveFlags, log zerolog.Logger,
 	cleanup := func() {}
 	switch {
 	case sf.demo:
-		env, err := demo.Start(ctx, demo.Options{Scene: demo.Scene{Flaky: true}})
+		// Paced so an editor shows the answer streaming; every third request
+		// fails over so the status bar has something to show.
+		env, err := demo.Start(ctx, demo.Options{Pace: 20 * time.Millisecond, Scene: demo.Scene{Flaky: true}})
 		if err != nil {
 			return nil, nil, err
 		}
