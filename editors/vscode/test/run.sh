@@ -202,6 +202,25 @@ cat >"$CFG/profiles/$SECOND.json" <<JSON
   }
 }
 JSON
+# A third profile whose every bucket is a closed port: the status bar must turn red.
+cat >"$CFG/profiles/all-down.json" <<'JSON'
+{
+  "version": 1,
+  "provider": "lb",
+  "model": "gpt-5.2",
+  "ephemeralSettings": {
+    "failover_retry_count": 1,
+    "lb": {
+      "type": "failover",
+      "buckets": [
+        {"provider": "openai", "model": "gpt-5.2", "base-url": "http://127.0.0.1:9/v1", "key": "e2e-key-not-secret", "note": "closed port"},
+        {"provider": "anthropic", "model": "claude-sonnet-4-5", "base-url": "http://127.0.0.1:9", "key": "e2e-key-not-secret", "note": "closed port"}
+      ]
+    }
+  }
+}
+JSON
+timeout 30 "$WORK/bin/llxprt-ls" --config-dir "$CFG" profile validate "$CFG/profiles/all-down.json" >>"$WORK/profile.log" 2>&1 || { cat "$WORK/profile.log" >&2; fail "llxprt-ls rejects the e2e profile all-down"; }
 timeout 30 "$WORK/bin/llxprt-ls" --config-dir "$CFG" profile validate "$CFG/profiles/$SECOND.json" >"$WORK/profile.log" 2>&1 || { cat "$WORK/profile.log" >&2; fail "llxprt-ls rejects the e2e profile $SECOND"; }
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

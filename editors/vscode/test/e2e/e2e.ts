@@ -310,22 +310,10 @@ async function steps(page: Page): Promise<void> {
 
   // 6. Load another profile from the command palette; the status bar follows.
   const before = await statusBarText(page);
-  // Focus the editor first: a focused webview can take focus back from the
-  // quick pick, which then closes.
-  await focusEditor(page);
-  await retry('loading a profile from the quick pick', async () => {
-    await runCommand(page, 'LLxprt: Load Profile');
-    const pickInput = page.locator('.quick-input-widget input');
-    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: secondProfile }).first();
-    await pick.waitFor({ state: 'visible', timeout: 15_000 });
-    await pickInput.fill(secondProfile, { timeout: 5_000 });
-    await pick.waitFor({ state: 'visible', timeout: 5_000 });
-    await screenshot(page, 'profile-pick');
-    await pickInput.press('Enter', { timeout: 5_000 });
-  });
+  await loadProfileFromPalette(page, secondProfile, true);
   const after = await poll(`the status bar to show ${secondProfile}`, async () => {
     const t = await statusBarText(page);
-    return t.includes(secondProfile) ? t : undefined;
+    return t.includes(`LLxprt: ${secondProfile}`) ? t : undefined;
   });
   log(`status bar: "${before.trim()}" → "${after.trim()}"`);
   const hook = readHook<Status>('status.json');
@@ -370,7 +358,45 @@ async function steps(page: Page): Promise<void> {
   log('stop cancelled the provider call');
   assert.ok(await chat2.locator('#send').isVisible(), 'Send should be back after Stop');
   await screenshot(page, 'chat-stopped');
+
+  // 9. Every bucket down: the answer fails with the reason and the status
+  // bar turns red; clicking it opens the status view.
+  await loadProfileFromPalette(page, 'all-down', false);
+  await poll('the status bar to show all-down', async () => ((await statusBarText(page)).includes('LLxprt: all-down') ? true : undefined));
+  const chat3 = await chatFrame(page);
+  await chat3.locator('#prompt').fill('Anyone there?');
+  await chat3.locator('#prompt').press('Enter');
+  const failure = chat3.locator('.turn-failed .meta.error').first();
+  await failure.waitFor({ state: 'visible', timeout: 30_000 });
+  log(`failed answer: ${await failure.innerText()}`);
+  const red = await poll('the status bar to turn red', () => {
+    const st = readHook<Status & { view: { background?: string } }>('status.json');
+    return st?.view.background === 'error' ? st.view.text : undefined;
+  });
+  log(`status bar: ${red}`);
+  await screenshot(page, 'all-buckets-down');
+  await page.locator('[id="llxprt.llxprt.llxprt.status"]').first().click();
+  await page.locator('.tab.active', { hasText: 'LLxprt Status' }).waitFor({ state: 'visible' });
   log('all checks passed');
+}
+
+/** loadProfileFromPalette runs LLxprt: Load Profile and picks name. */
+async function loadProfileFromPalette(page: Page, name: string, shot: boolean): Promise<void> {
+  // Focus the editor first: a focused webview can take focus back from the
+  // quick pick, which then closes.
+  await focusEditor(page);
+  await retry(`loading profile ${name} from the quick pick`, async () => {
+    await runCommand(page, 'LLxprt: Load Profile');
+    const input = page.locator('.quick-input-widget input');
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    await pick.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(name, { timeout: 5_000 });
+    await pick.waitFor({ state: 'visible', timeout: 5_000 });
+    if (shot) {
+      await screenshot(page, 'profile-pick');
+    }
+    await input.press('Enter', { timeout: 5_000 });
+  });
 }
 
 /** quickFix selects the whole file, opens Ctrl+. and picks an entry. */
