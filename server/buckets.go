@@ -48,10 +48,10 @@ func (s *Service) Consensus(ctx context.Context, prompt string, buckets []string
 		return nil, err
 	}
 	s.busy.Add(1)
-	s.emit(StatusEvent{Kind: "normal", Busy: true, Message: fmt.Sprintf("asking %d buckets", len(bs)), Profile: a.name})
+	s.emit(StatusEvent{Kind: "normal", Busy: true, Message: fmt.Sprintf("asking %d buckets", len(bs)), Profile: a.display()})
 	out := askAll(ctx, bs, prompt)
 	left := s.busy.Add(-1)
-	s.emit(StatusEvent{Kind: "normal", Busy: left > 0, Message: "consensus done", Profile: a.name})
+	s.emit(StatusEvent{Kind: "normal", Busy: left > 0, Message: "consensus done", Profile: a.display()})
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("server: %w", context.Cause(ctx))
 	}

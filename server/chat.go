@@ -99,7 +99,7 @@ func (s *Service) Chat(ctx context.Context, req ChatRequest, onDelta func(text s
 // result's routing.
 func (s *Service) stream(ctx context.Context, a *active, req *providers.Request, onDelta func(string)) (*ChatResult, error) {
 	s.busy.Add(1)
-	s.emit(StatusEvent{Kind: "normal", Busy: true, Message: "working", Profile: a.name, Bucket: a.built.Balancer.LastServed()})
+	s.emit(StatusEvent{Kind: "normal", Busy: true, Message: "working", Profile: a.display(), Bucket: a.built.Balancer.LastServed()})
 	var trace balancer.Trace
 	var text strings.Builder
 	var serr error
@@ -116,7 +116,7 @@ func (s *Service) stream(ctx context.Context, a *active, req *providers.Request,
 		}
 	}
 	left := s.busy.Add(-1)
-	done := StatusEvent{Kind: "normal", Busy: left > 0, Profile: a.name, Bucket: trace.Served}
+	done := StatusEvent{Kind: "normal", Busy: left > 0, Profile: a.display(), Bucket: trace.Served}
 	switch {
 	case serr != nil && ctx.Err() != nil:
 		done.Message = "cancelled"

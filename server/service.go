@@ -77,6 +77,14 @@ type active struct {
 	err   error // why the profile could not be built (then built is nil)
 }
 
+// display is the profile's name as status shows it.
+func (a *active) display() string {
+	if a.name != "" {
+		return a.name
+	}
+	return a.label
+}
+
 // Service answers chat, code-action, profile and status requests. It is safe
 // for concurrent use; create it with [New] and release it with Close.
 type Service struct {

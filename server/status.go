@@ -28,10 +28,7 @@ type Status struct {
 // sources, the bucket that served last, warnings and requests in flight.
 func (s *Service) Status() Status {
 	a := s.cur.Load()
-	st := Status{Profile: a.name, Busy: int(s.busy.Load())}
-	if st.Profile == "" {
-		st.Profile = a.label
-	}
+	st := Status{Profile: a.display(), Busy: int(s.busy.Load())}
 	if a.err != nil {
 		st.Error = a.err.Error()
 	}
@@ -83,7 +80,7 @@ func (s *Service) emit(ev StatusEvent) { s.events.send(ev) }
 
 // observe turns the balancers' events into status events.
 func (s *Service) observe(ev balancer.Event) {
-	prof := s.cur.Load().name
+	prof := s.cur.Load().display()
 	switch ev.Kind {
 	case balancer.Failover:
 		e := ev
