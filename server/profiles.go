@@ -46,13 +46,3 @@ func (s *Service) ShowProfile(name string) (map[string]any, error) {
 	}
 	return p.Masked(), nil
 }
-
-// ActiveProfile returns the active profile's document with secrets masked
-// (nil when none is loaded) and its name ("" for an inline profile).
-func (s *Service) ActiveProfile() (string, map[string]any) {
-	a := s.cur.Load()
-	if a.prof == nil {
-		return a.name, nil
-	}
-	return a.name, a.prof.Masked()
-}

@@ -11,10 +11,11 @@ import (
 // runDemo runs the failover show on simulated providers.
 func runDemo(ctx context.Context, g *global, args []string, io stdio) error {
 	var o demo.RunOptions
+	var noColor bool
 	fs := newFlagSet("demo", io.err)
 	fs.IntVar(&o.Requests, "requests", 12, "how many requests to send")
 	fs.BoolVar(&o.Fast, "fast", false, "no pauses (for scripts and tests)")
-	fs.BoolVar(&o.NoColor, "no-color", false, "no colour even on a terminal")
+	fs.BoolVar(&noColor, "no-color", false, "no colour even on a terminal")
 	if _, err := g.parse(fs, args); err != nil {
 		return err
 	}
@@ -23,7 +24,7 @@ func runDemo(ctx context.Context, g *global, args []string, io stdio) error {
 		return err
 	}
 	defer closeLog()
-	o.Color = isTerminal(io.out) && !o.NoColor
+	o.Color = isTerminal(io.out) && !noColor
 	o.Logger = log
 	return demo.Run(ctx, io.out, o)
 }

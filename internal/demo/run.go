@@ -24,7 +24,6 @@ type RunOptions struct {
 	Requests int  // how many requests (default 12)
 	Fast     bool // no pacing or pauses: for tests and scripts
 	Color    bool // ANSI colour and a spinner (stdout is a terminal)
-	NoColor  bool
 	Logger   zerolog.Logger
 }
 

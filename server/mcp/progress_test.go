@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
@@ -76,7 +77,7 @@ func TestProgressWithoutTokenSendsNothing(t *testing.T) {
 // waitWindow lets the fake clock pass the coalescing window inside a
 // synctest bubble and the timer's flush run.
 func waitWindow() {
-	<-afterWindow()
+	<-time.After(coalesce + time.Millisecond)
 	synctest.Wait()
 }
 
