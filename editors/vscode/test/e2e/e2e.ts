@@ -308,6 +308,24 @@ async function steps(page: Page): Promise<void> {
   assert.match(await third.locator('.answer').innerText(), /turn 3 of this conversation/);
   await screenshot(page, 'ask-selection');
 
+  // Code blocks in answers: Insert at cursor puts the block's code in the
+  // editor. (The demo answers a prompt carrying the code-action marker with
+  // a fenced block, which is how this chat answer gets one.)
+  await focusEditor(page);
+  await page.keyboard.press('Control+End');
+  await prompt.fill('[llxprt-ls code action: snippet]\n```go\nvar answer = 42\n```');
+  await prompt.press('Enter');
+  await chat.locator('.turn-done .meta.served').nth(3).waitFor({ state: 'visible', timeout: 30_000 });
+  const block = chat.locator('.turn-done').nth(3).locator('.code-block').first();
+  assert.match(await block.locator('code').innerText(), /\/\/ llxprt-demo: snippet\s*\nvar answer = 42/);
+  await block.locator('button.code-insert').click();
+  const inserted = await poll('the inserted code block', async () => {
+    const t = await editorText(page);
+    return /\}\s*\n\/\/ llxprt-demo: snippet\s*\nvar answer = 42/.test(t) ? t : undefined;
+  });
+  assert.match(inserted, /^\/\/ llxprt-demo: refactor/, 'the rest of the buffer stays');
+  await screenshot(page, 'insert-at-cursor');
+
   // 6. Load another profile from the command palette; the status bar follows.
   const before = await statusBarText(page);
   await loadProfileFromPalette(page, secondProfile, true);
