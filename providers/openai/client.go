@@ -2,6 +2,7 @@ package openai
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net"
@@ -217,6 +218,13 @@ func (c *Client) auth(ctx context.Context) ([]option.RequestOption, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, c.toProviderErr(ctx, err, nil)
+		}
+		// A token source that already classified its failure (the OAuth
+		// store: "expired or revoked: run `llxprt-ls auth login qwen`", or a
+		// network fault refreshing) is passed on as it is.
+		var pe *providers.Error
+		if errors.As(err, &pe) {
+			return nil, pe
 		}
 		return nil, &providers.Error{Provider: c.provider, Kind: providers.KindAuth, Message: "getting the OAuth token failed", Err: fmt.Errorf("openai: token: %w", err)}
 	}
