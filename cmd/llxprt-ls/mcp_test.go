@@ -28,6 +28,13 @@ type mcpClient struct {
 
 func (w *world) mcp(t *testing.T, protocol string, args ...string) *mcpClient {
 	t.Helper()
+	return w.mcpCmd(t, protocol, nil, args...)
+}
+
+// mcpCmd starts the server with global args (before "mcp"), letting setup
+// adjust the command first.
+func (w *world) mcpCmd(t *testing.T, protocol string, setup func(*exec.Cmd), args ...string) *mcpClient {
+	t.Helper()
 	c := &mcpClient{}
 	client := mcp.NewClient(&mcp.Implementation{Name: "llxprt-e2e", Version: "1"}, &mcp.ClientOptions{
 		ProgressNotificationHandler: func(_ context.Context, r *mcp.ProgressNotificationClientRequest) {
@@ -44,6 +51,9 @@ func (w *world) mcp(t *testing.T, protocol string, args ...string) *mcpClient {
 	})
 	cmd := exec.Command(bin, append([]string{"--config-dir", w.dir, "--log-level", "warn", "mcp"}, args...)...)
 	cmd.Env = cleanEnv()
+	if setup != nil {
+		setup(cmd)
+	}
 	var opts *mcp.ClientSessionOptions
 	if protocol != "" {
 		opts = &mcp.ClientSessionOptions{ProtocolVersion: protocol}
