@@ -41,7 +41,7 @@ func start(t *testing.T, mode, cfg string, extra ...string) *Proc {
 		framing = MCP
 	}
 	args := append([]string{"--config-dir", cfg, "--log-level", "warn", mode}, extra...)
-	p, err := Start(binary, framing, args)
+	p, err := Start(binary, framing, args, "GOTRACEBACK=all")
 	if err != nil {
 		t.Fatal(err)
 	}
