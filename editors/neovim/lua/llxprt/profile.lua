@@ -1,0 +1,80 @@
+-- Profiles: listing (llxprt/profiles, also for command-line completion) and
+-- switching (llxprt/profile/load).
+local M = {}
+
+local client_mod = require('llxprt.client')
+
+--- The saved profiles ({name, type?, buckets?, notes?, valid, active, …}),
+--- or nil when the server does not answer within timeout_ms.
+function M.list(timeout_ms)
+  local client = client_mod.get()
+  if not client then
+    return nil
+  end
+  local res = client.request_sync('llxprt/profiles', nil, timeout_ms or 3000, 0)
+  if not res or res.err or type(res.result) ~= 'table' then
+    return nil
+  end
+  return res.result
+end
+
+local function describe(p)
+  local s = p.name
+  if p.active then
+    s = s .. ' (active)'
+  end
+  local extra = {}
+  if p.type and p.type ~= '' then
+    table.insert(extra, p.type)
+  end
+  if type(p.buckets) == 'table' and #p.buckets > 0 then
+    table.insert(extra, table.concat(p.buckets, ', '))
+  elseif type(p.buckets) == 'number' then
+    table.insert(extra, p.buckets .. ' bucket(s)')
+  end
+  if p.notes and p.notes ~= '' then
+    table.insert(extra, p.notes)
+  end
+  if p.valid == false then
+    table.insert(extra, 'invalid: ' .. (p.error or '?'))
+  end
+  if #extra > 0 then
+    s = s .. ' — ' .. table.concat(extra, ' · ')
+  end
+  return s
+end
+
+--- Load a profile; persist also makes it the default for later starts.
+--- Without a name, pick one with vim.ui.select. on_done(err, status) is
+--- called with the server's answer.
+function M.load(name, persist, on_done)
+  local client = client_mod.require()
+  if not client then
+    return
+  end
+  if name == nil then
+    local list = M.list()
+    if not list or #list == 0 then
+      vim.notify('llxprt: no saved profiles (save one with `llxprt-ls profile save`)', vim.log.levels.WARN)
+      return
+    end
+    return vim.ui.select(list, { prompt = 'LLxprt profile:', format_item = describe }, function(p)
+      if p then
+        M.load(p.name, persist, on_done)
+      end
+    end)
+  end
+  client.request('llxprt/profile/load', { name = name, persist = persist == true }, function(err, res)
+    if err then
+      vim.notify('llxprt: load profile ' .. name .. ': ' .. (err.message or tostring(err)), vim.log.levels.ERROR)
+    else
+      require('llxprt.status').update(res)
+      vim.notify('llxprt: profile ' .. (res.profile or name) .. ' loaded', vim.log.levels.INFO)
+    end
+    if on_done then
+      on_done(err, res)
+    end
+  end)
+end
+
+return M

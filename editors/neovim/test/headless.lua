@@ -1,0 +1,288 @@
+-- Headless end-to-end test of the llxprt plugin against the built llxprt-ls
+-- (lsp --demo, plus a saved "slow" profile served by test/slowfake). Run by
+-- test/run.sh:
+--   nvim --headless -u NONE -i NONE -n -c 'luafile test/headless.lua'
+-- Every check runs in pcall and the script always ends with cquit, so a Lua
+-- error fails the run instead of leaving nvim waiting. Results go to stdout
+-- (print goes to stderr in headless mode).
+local env = {
+  plugin = os.getenv('LLXPRT_PLUGIN'),
+  bin = os.getenv('LLXPRT_LS'),
+  cfg = os.getenv('LLXPRT_CFG'),
+  ws = os.getenv('LLXPRT_WS'),
+  stats = os.getenv('LLXPRT_FAKE_STATS'),
+}
+
+local failures, passed = 0, 0
+
+local function out(s)
+  io.stdout:write(s .. '\n')
+  io.stdout:flush()
+end
+
+local function check(name, fn)
+  local t0 = vim.loop.hrtime()
+  local ok, err = pcall(fn)
+  local ms = (vim.loop.hrtime() - t0) / 1e6
+  if ok then
+    passed = passed + 1
+    out(string.format('ok    %-55s %6.0f ms', name, ms))
+  else
+    failures = failures + 1
+    out(string.format('FAIL  %-55s %6.0f ms\n      %s', name, ms, tostring(err)))
+  end
+  return ok
+end
+
+local function wait(ms, cond, what)
+  if not vim.wait(ms, cond, 20) then
+    error('timed out after ' .. ms .. ' ms waiting for ' .. what, 2)
+  end
+end
+
+local function eq(want, got, what)
+  if not vim.deep_equal(want, got) then
+    error(string.format('%s: want %s, got %s', what, vim.inspect(want), vim.inspect(got)), 2)
+  end
+end
+
+local function truthy(v, what)
+  if not v then
+    error(what, 2)
+  end
+  return v
+end
+
+local function lines(buf)
+  return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
+local function stats()
+  local f = io.open(env.stats, 'r')
+  if not f then
+    return {}
+  end
+  local s = f:read('*a')
+  f:close()
+  local ok, v = pcall(vim.json.decode, s)
+  return ok and v or {}
+end
+
+local function llxprt_status()
+  local c = require('llxprt').client()
+  local res, err = c.request_sync('llxprt/status', nil, 5000, 0)
+  truthy(res and not res.err, 'llxprt/status failed: ' .. vim.inspect(err or (res and res.err)))
+  return res.result
+end
+
+local function win_of(buf)
+  for _, w in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    if vim.api.nvim_win_get_buf(w) == buf then
+      return w
+    end
+  end
+end
+
+local ORIGINAL = {
+  'package main',
+  '',
+  'import "fmt"',
+  '',
+  'func add(a, b int) int {',
+  '\treturn a + b',
+  '}',
+  '',
+  'func main() {',
+  '\tfmt.Println(add(1, 2))',
+  '}',
+}
+
+local function main()
+  for k, v in pairs(env) do
+    truthy(v and v ~= '', 'environment variable for ' .. k .. ' is not set')
+  end
+  vim.opt.runtimepath:prepend(env.plugin)
+  vim.o.columns, vim.o.lines = 160, 50
+  local llxprt = require('llxprt')
+  local src -- the main.go buffer
+
+  check('setup and attach (filetypes = {go})', function()
+    llxprt.setup({
+      cmd = { env.bin, 'lsp', '--demo', '--config-dir', env.cfg, '--log-level', 'debug' },
+      filetypes = { 'go' },
+    })
+    vim.fn.writefile(ORIGINAL, env.ws .. '/main.go')
+    vim.cmd('edit ' .. vim.fn.fnameescape(env.ws .. '/main.go'))
+    src = vim.api.nvim_get_current_buf()
+    eq(nil, llxprt.client(), 'client before the buffer has a wanted filetype')
+    vim.bo[src].filetype = 'go'
+    wait(15000, function()
+      local c = llxprt.client()
+      return c ~= nil and c.initialized and vim.lsp.buf_is_attached(src, c.id)
+    end, 'llxprt-ls to initialize and attach')
+    wait(5000, function()
+      return llxprt.statusline():find('demo', 1, true) ~= nil
+    end, 'the statusline to name the demo profile (got ' .. llxprt.statusline() .. ')')
+  end)
+
+  local listed = {}
+  local function code_action(title, key)
+    vim.api.nvim_set_current_buf(src)
+    vim.api.nvim_win_set_cursor(0, { 5, 0 })
+    listed = {}
+    local chosen = false
+    vim.ui.select = function(items, opts, on_choice)
+      for _, it in ipairs(items) do
+        local t = type(it) == 'table' and it[2] and it[2].title or tostring(it)
+        table.insert(listed, t)
+      end
+      for _, it in ipairs(items) do
+        if type(it) == 'table' and it[2] and it[2].title == title then
+          chosen = true
+          return on_choice(it)
+        end
+      end
+      on_choice(nil)
+    end
+    vim.lsp.buf.code_action()
+    wait(10000, function()
+      return #listed > 0
+    end, 'code actions to be listed')
+    truthy(chosen, title .. ' not among the listed actions: ' .. vim.inspect(listed))
+    local review = require('llxprt.review')
+    wait(30000, function()
+      return review.pending() ~= nil
+    end, 'the proposed edit to be shown for review')
+    local p = review.pending()
+    eq(ORIGINAL, lines(src), 'buffer while the edit is under review')
+    local proposed = lines(p.scratch)
+    eq('// llxprt-demo: document', proposed[5], 'proposed line 5')
+    eq('func add(a, b int) int {', proposed[6], 'proposed line 6')
+    local w = truthy(win_of(p.scratch), 'no window shows the proposed edit')
+    truthy(vim.wo[w].diff, 'the proposed edit is not shown as a diff')
+    vim.api.nvim_set_current_win(w)
+    vim.api.nvim_feedkeys(key, 'x', false)
+    eq(nil, review.pending(), 'review after pressing ' .. key)
+  end
+
+  check('code action listed, previewed, rejected (r): buffer unchanged', function()
+    code_action('LLxprt: Add documentation', 'r')
+    for _, want in ipairs({ 'LLxprt: Refactor selection', 'LLxprt: Add documentation', 'LLxprt: Generate tests', 'LLxprt: Explain' }) do
+      truthy(vim.tbl_contains(listed, want), want .. ' not listed: ' .. vim.inspect(listed))
+    end
+    eq(ORIGINAL, lines(src), 'buffer after reject')
+  end)
+
+  check('code action accepted (a): buffer changed as the provider said', function()
+    code_action('LLxprt: Add documentation', 'a')
+    local want = vim.deepcopy(ORIGINAL)
+    table.insert(want, 5, '// llxprt-demo: document')
+    eq(want, lines(src), 'buffer after accept')
+    eq(src, vim.api.nvim_get_current_buf(), 'back in the source buffer')
+  end)
+
+  check(':LlxprtProfile completes and switches to "slow"', function()
+    local names = vim.fn.getcompletion('LlxprtProfile ', 'cmdline')
+    truthy(vim.tbl_contains(names, 'slow'), 'completion lacks slow: ' .. vim.inspect(names))
+    vim.cmd('LlxprtProfile slow')
+    wait(10000, function()
+      return require('llxprt.status').get().profile == 'slow'
+    end, 'the plugin to see the slow profile')
+    eq('slow', llxprt_status().profile, 'llxprt/status profile')
+    truthy(llxprt.statusline():find('LLxprt slow', 1, true), 'statusline: ' .. llxprt.statusline())
+  end)
+
+  local chat = require('llxprt.chat')
+  local first_session
+  check(':LlxprtChat streams the answer into the chat buffer', function()
+    vim.cmd('LlxprtChat hello from neovim')
+    local buf = truthy(chat.state().buf, 'no chat buffer')
+    eq('markdown', vim.bo[buf].filetype, 'chat filetype')
+    truthy(win_of(buf), 'chat buffer not shown')
+    wait(20000, function()
+      local s = chat.state()
+      return not s.streaming and s.last ~= nil
+    end, 'the chat answer')
+    local s = chat.state()
+    truthy(s.last.result, 'chat failed: ' .. vim.inspect(s.last.error))
+    truthy(s.last.updates > 1, 'want more than one progress update before the answer, got ' .. s.last.updates)
+    local text = table.concat(lines(buf), '\n')
+    truthy(text:find('piece 1 of the answer. piece 2 of the answer.', 1, true), 'streamed text missing:\n' .. text)
+    truthy(text:find('piece 12 of the answer.', 1, true), 'last piece missing:\n' .. text)
+    truthy(text:find('openai gpt-5.2', 1, true), 'provider footer missing:\n' .. text)
+    first_session = truthy(s.session_id, 'no session id')
+  end)
+
+  check('a follow-up continues the session', function()
+    vim.cmd('LlxprtChat and a follow-up')
+    wait(20000, function()
+      return not chat.state().streaming
+    end, 'the follow-up answer')
+    local s = chat.state()
+    truthy(s.last.result, 'follow-up failed: ' .. vim.inspect(s.last.error))
+    eq(first_session, s.last.result.sessionId, 'follow-up session')
+  end)
+
+  check('q in the chat stops a slow answer; the provider call is cancelled', function()
+    local before = stats().abandoned or 0
+    vim.cmd('LlxprtChatNew please answer [slow]')
+    wait(15000, function()
+      return (chat.state().updates or 0) >= 2
+    end, 'the slow answer to start streaming')
+    local buf = chat.state().buf
+    vim.api.nvim_set_current_win(truthy(win_of(buf), 'chat window'))
+    vim.api.nvim_feedkeys('q', 'x', false)
+    local s = chat.state()
+    eq(false, s.streaming, 'streaming after q')
+    eq(true, s.last.stopped, 'last request stopped')
+    truthy(win_of(buf), 'q while streaming must stop, not close the chat')
+    wait(10000, function()
+      return (stats().abandoned or 0) > before
+    end, 'the slow provider to see its request dropped (stats ' .. vim.inspect(stats()) .. ')')
+    wait(10000, function()
+      return llxprt_status().busy == 0
+    end, 'llxprt/status busy to drop to 0')
+    local text = table.concat(lines(buf), '\n')
+    truthy(text:find('[stopped]', 1, true), 'no [stopped] marker:\n' .. text)
+    eq('_[stopped]_', lines(buf)[#lines(buf) - 1], 'nothing streamed after the stop')
+  end)
+
+  check(':LlxprtAsk sends the selected lines', function()
+    vim.cmd('wincmd p')
+    vim.api.nvim_set_current_buf(src)
+    vim.cmd('5,8LlxprtAsk what does add do?')
+    wait(20000, function()
+      return not chat.state().streaming
+    end, 'the answer')
+    local s = chat.state()
+    truthy(s.last.result, 'ask failed: ' .. vim.inspect(s.last.error))
+    truthy(table.concat(lines(s.buf), '\n'):find('main.go:5-8', 1, true), 'no selection note in the chat')
+  end)
+
+  check(':LlxprtStatus opens a floating window', function()
+    vim.cmd('LlxprtStatus')
+    local w = vim.api.nvim_get_current_win()
+    truthy(vim.api.nvim_win_get_config(w).relative ~= '', 'not a floating window')
+    local text = table.concat(lines(vim.api.nvim_win_get_buf(w)), '\n')
+    truthy(text:find('profile:     slow', 1, true), 'status text:\n' .. text)
+    truthy(text:find('openai', 1, true), 'no bucket row:\n' .. text)
+    vim.api.nvim_feedkeys('q', 'x', false)
+    eq('', vim.api.nvim_win_get_config(0).relative, 'float after q')
+  end)
+end
+
+local ok, err = pcall(main)
+if not ok then
+  failures = failures + 1
+  out('FAIL  (script error) ' .. tostring(err))
+end
+pcall(function()
+  for _, c in pairs(vim.lsp.get_active_clients()) do
+    c.stop()
+  end
+  vim.wait(3000, function()
+    return #vim.lsp.get_active_clients() == 0
+  end, 50)
+end)
+out(string.format('%d passed, %d failed', passed, failures))
+vim.cmd('cquit ' .. (failures > 0 and 1 or 0))
