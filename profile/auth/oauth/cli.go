@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 	"text/tabwriter"
-	"time"
 )
 
 // IO is the terminal the `auth` command talks to. Prompts, links and
@@ -34,42 +32,44 @@ const Usage = `Usage:
 Providers: gemini, qwen. Tokens live in <config-dir>/oauth/PROVIDER.json (mode 0600).
 `
 
+// Command is one parsed `llxprt-ls auth` command line.
+type Command struct {
+	// Action is "login", "status", "logout" or "help".
+	Action string
+	// Provider is the provider for login and logout.
+	Provider string
+	// NoBrowser makes login print the link (and, for Gemini, read a pasted
+	// code) instead of opening a browser.
+	NoBrowser bool
+	// JSON makes status print JSON.
+	JSON bool
+}
+
 // Run is the whole `llxprt-ls auth …` command on the tokens of configDir.
-// opener opens a browser; nil means [BrowserOpener] on the real
-// environment.
-func Run(ctx context.Context, configDir string, args []string, tio IO, opt Options, opener Opener) error {
+// opener opens a browser; nil means [BrowserOpener] on opt.Env. A mistake in
+// the command line is an error wrapping [ErrUsage].
+func Run(ctx context.Context, configDir string, c Command, tio IO, opt Options, opener Opener) error {
 	s := NewStore(configDir, opt)
-	if len(args) == 0 {
-		fmt.Fprint(tio.Err, Usage)
-		return fmt.Errorf("%w: auth needs a subcommand: login, status or logout", ErrUsage)
-	}
-	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("auth "+sub, flag.ContinueOnError)
-	fs.SetOutput(tio.Err)
-	noBrowser := fs.Bool("no-browser", false, "print the link (and read a pasted code) instead of opening a browser")
-	asJSON := fs.Bool("json", false, "status as JSON")
-	if err := fs.Parse(rest); err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, err)
-	}
-	switch sub {
+	switch c.Action {
 	case "login":
-		provider, err := oneProvider(fs.Args(), "login")
+		provider, err := oneProvider(c.Provider, "login")
 		if err != nil {
 			return err
 		}
-		if *noBrowser {
+		switch {
+		case c.NoBrowser:
 			opener = nil
-		} else if opener == nil {
-			opener = BrowserOpener(opt.Env)
+		case opener == nil:
+			opener = BrowserOpener(s.opt.Env)
 		}
-		return login(ctx, s, provider, tio, opener, *noBrowser)
+		return login(ctx, s, provider, tio, opener)
 	case "status":
-		if fs.NArg() != 0 {
-			return fmt.Errorf("%w: auth status takes no arguments", ErrUsage)
+		if c.Provider != "" {
+			return fmt.Errorf("%w: auth status takes no provider", ErrUsage)
 		}
-		return printStatus(tio.Out, s.StatusAll(), *asJSON, s.opt.Now())
+		return printStatus(tio.Out, s.StatusAll(), c.JSON)
 	case "logout":
-		provider, err := oneProvider(fs.Args(), "logout")
+		provider, err := oneProvider(c.Provider, "logout")
 		if err != nil {
 			return err
 		}
@@ -84,25 +84,28 @@ func Run(ctx context.Context, configDir string, args []string, tio IO, opt Optio
 			fmt.Fprintf(tio.Err, "%s: logged out\n", provider)
 		}
 		return err
-	case "help", "-h", "--help":
+	case "help":
 		fmt.Fprint(tio.Err, Usage)
 		return nil
+	case "":
+		fmt.Fprint(tio.Err, Usage)
+		return fmt.Errorf("%w: auth needs a subcommand: login, status or logout", ErrUsage)
 	}
-	return fmt.Errorf("%w: unknown auth subcommand %q: use login, status or logout", ErrUsage, sub)
+	return fmt.Errorf("%w: unknown auth subcommand %q: use login, status or logout", ErrUsage, c.Action)
 }
 
-func oneProvider(args []string, sub string) (string, error) {
-	if len(args) != 1 {
-		return "", fmt.Errorf("%w: auth %s needs one provider: %s", ErrUsage, sub, strings.Join(Providers(), " or "))
+func oneProvider(arg, sub string) (string, error) {
+	if arg == "" {
+		return "", fmt.Errorf("%w: auth %s needs a provider: %s", ErrUsage, sub, strings.Join(Providers(), " or "))
 	}
-	p := strings.ToLower(args[0])
+	p := strings.ToLower(arg)
 	if !Supported(p) {
-		return "", fmt.Errorf("%w: %q has no OAuth login: use %s (other providers take an API key: see `llxprt-ls help`)", ErrUsage, args[0], strings.Join(Providers(), " or "))
+		return "", fmt.Errorf("%w: %q has no OAuth login: use %s (other providers take an API key)", ErrUsage, arg, strings.Join(Providers(), " or "))
 	}
 	return p, nil
 }
 
-func login(ctx context.Context, s *Store, provider string, tio IO, opener Opener, noBrowser bool) error {
+func login(ctx context.Context, s *Store, provider string, tio IO, opener Opener) error {
 	ep, err := s.endpoint(provider)
 	if err != nil {
 		return err
@@ -111,7 +114,7 @@ func login(ctx context.Context, s *Store, provider string, tio IO, opener Opener
 	switch {
 	case ep.Flow == FlowDevice:
 		t, err = s.LoginDevice(ctx, provider, tio.Err, opener)
-	case opener == nil || noBrowser:
+	case opener == nil:
 		t, err = s.LoginManual(ctx, provider, tio.In, tio.Err)
 	default:
 		t, err = s.LoginLoopback(ctx, provider, tio.Err, opener)
@@ -127,7 +130,7 @@ func login(ctx context.Context, s *Store, provider string, tio IO, opener Opener
 	return nil
 }
 
-func printStatus(w io.Writer, sts []Status, asJSON bool, now time.Time) error {
+func printStatus(w io.Writer, sts []Status, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
