@@ -70,7 +70,7 @@ end
 
 local function llxprt_status()
   local c = require('llxprt').client()
-  local res, err = c.request_sync('llxprt/status', nil, 5000, 0)
+  local res, err = require('llxprt.client').call(c, 'request_sync', 'llxprt/status', nil, 5000, 0)
   truthy(res and not res.err, 'llxprt/status failed: ' .. vim.inspect(err or (res and res.err)))
   return res.result
 end
@@ -278,7 +278,7 @@ if not ok then
 end
 pcall(function()
   for _, c in pairs(vim.lsp.get_active_clients()) do
-    c.stop()
+    require('llxprt.client').call(c, 'stop')
   end
   vim.wait(3000, function()
     return #vim.lsp.get_active_clients() == 0

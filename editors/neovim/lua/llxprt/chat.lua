@@ -171,7 +171,7 @@ local function send(params, heading)
   params.sessionId = st.session_id
   params.partialResultToken = req.token
   st.inflight = req
-  local ok, id = client.request('llxprt/chat', params, function(err, res)
+  local ok, id = client_mod.call(client, 'request', 'llxprt/chat', params, function(err, res)
     finish(req, err, res)
   end, st.buf)
   if not ok then
@@ -252,7 +252,7 @@ function M.stop()
   st.last = { updates = req.updates, stopped = true }
   local client = vim.lsp.get_client_by_id(req.client_id)
   if client and req.id then
-    client.cancel_request(req.id)
+    client_mod.call(client, 'cancel_request', req.id)
   end
   append('\n\n_[stopped]_\n')
   return true

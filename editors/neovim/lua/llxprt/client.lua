@@ -5,17 +5,31 @@ local M = {}
 local state = { id = nil, warned = false }
 
 local has_08 = vim.fn.has('nvim-0.8') == 1
+local has_011 = vim.fn.has('nvim-0.11') == 1
 
---- The running client, or nil.
-function M.get()
-  if state.id == nil then
-    return nil
+--- Call a client method: client:name(...) on 0.11+ (where the dot form is
+--- deprecated), client.name(...) before (where the colon form is wrong).
+function M.call(client, name, ...)
+  if has_011 then
+    return client[name](client, ...)
   end
-  local c = vim.lsp.get_client_by_id(state.id)
-  if c == nil or (c.is_stopped and c.is_stopped()) then
+  return client[name](...)
+end
+
+local function by_name()
+  local list = vim.lsp.get_clients and vim.lsp.get_clients({ name = 'llxprt' }) or vim.lsp.get_active_clients({ name = 'llxprt' })
+  return list[1]
+end
+
+--- The running client, or nil. A client named "llxprt" started some other
+--- way (vim.lsp.config + vim.lsp.enable) is found too.
+function M.get()
+  local c = state.id and vim.lsp.get_client_by_id(state.id) or by_name()
+  if c == nil or M.call(c, 'is_stopped') then
     state.id = nil
     return nil
   end
+  state.id = c.id
   return c
 end
 
@@ -64,7 +78,9 @@ local function progress_handler(err, result, ctx, config)
   end
 end
 
-local function client_config(cfg)
+--- The client configuration (name, cmd, capabilities, handlers, commands,
+--- …) for vim.lsp.start, vim.lsp.start_client or vim.lsp.config.
+function M.config(cfg)
   local init_options = vim.empty_dict()
   if cfg.profile and cfg.profile ~= '' then
     init_options = { profile = cfg.profile }
@@ -88,6 +104,7 @@ local function client_config(cfg)
       end,
     },
     on_attach = function(client)
+      state.id = state.id or client.id
       if not state.fetched then
         state.fetched = true
         require('llxprt.status').refresh(client)
@@ -118,12 +135,12 @@ function M.attach(buf, cfg)
     return nil
   end
   if has_08 and vim.lsp.start then
-    local id = vim.lsp.start(client_config(cfg), { bufnr = buf })
+    local id = vim.lsp.start(M.config(cfg), { bufnr = buf })
     state.id = id or state.id
     return id
   end
   if M.get() == nil then
-    state.id = vim.lsp.start_client(client_config(cfg))
+    state.id = vim.lsp.start_client(M.config(cfg))
     if state.id == nil then
       return nil
     end

@@ -17,12 +17,13 @@ local defaults = {
   review = true, -- show a code action's edit as a diff to accept or reject
   chat = { split = 'vertical', width = 80 },
   root_dir = nil, -- nil: the current directory
+  attach = true, -- false: leave starting the client to vim.lsp.enable (0.11+)
 }
 
 local function merge(base, over)
   local out = vim.deepcopy(base)
   for k, v in pairs(over or {}) do
-    if type(v) == 'table' and type(out[k]) == 'table' and not vim.tbl_islist(v) then
+    if type(v) == 'table' and type(out[k]) == 'table' and not (vim.islist or vim.tbl_islist)(v) then
       out[k] = merge(out[k], v)
     else
       out[k] = v
@@ -111,6 +112,9 @@ function M.setup(opts)
     set_keymaps()
   end
   local group = vim.api.nvim_create_augroup('llxprt', { clear = true })
+  if not M.config.attach then
+    return
+  end
   vim.api.nvim_create_autocmd({ 'FileType', 'BufReadPost', 'BufNewFile' }, {
     group = group,
     callback = function(ev)
@@ -124,6 +128,22 @@ function M.setup(opts)
       M.attach(buf)
     end
   end
+end
+
+--- The client configuration for vim.lsp.config (Neovim 0.11+), with the
+--- handlers and commands chat streaming and code-action review rely on:
+---   vim.lsp.config('llxprt', require('llxprt').lsp_config())
+---   vim.lsp.enable('llxprt')
+--- opts are setup's options (setup's current ones when nil).
+function M.lsp_config(opts)
+  local cfg = opts and merge(defaults, opts) or M.config
+  local c = client_mod.config(cfg)
+  if cfg.filetypes then
+    c.filetypes = cfg.filetypes
+  end
+  c.root_dir = nil
+  c.root_markers = { '.git' }
+  return c
 end
 
 --- The llxprt-ls client (a vim.lsp client object), or nil when none runs.

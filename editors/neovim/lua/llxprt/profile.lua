@@ -11,7 +11,7 @@ function M.list(timeout_ms)
   if not client then
     return nil
   end
-  local res = client.request_sync('llxprt/profiles', nil, timeout_ms or 3000, 0)
+  local res = client_mod.call(client, 'request_sync', 'llxprt/profiles', nil, timeout_ms or 3000, 0)
   if not res or res.err or type(res.result) ~= 'table' then
     return nil
   end
@@ -64,7 +64,7 @@ function M.load(name, persist, on_done)
       end
     end)
   end
-  client.request('llxprt/profile/load', { name = name, persist = persist == true }, function(err, res)
+  client_mod.call(client, 'request', 'llxprt/profile/load', { name = name, persist = persist == true }, function(err, res)
     if err then
       vim.notify('llxprt: load profile ' .. name .. ': ' .. (err.message or tostring(err)), vim.log.levels.ERROR)
     else

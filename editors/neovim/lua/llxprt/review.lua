@@ -143,7 +143,7 @@ function M.run(command, ctx)
   local title = data.title or command.title or 'LLxprt'
   local action = { title = title, kind = data.kind, data = data }
   vim.api.nvim_echo({ { 'LLxprt: ' .. title .. '…', 'MoreMsg' } }, false, {})
-  client.request('codeAction/resolve', action, function(err, resolved)
+  require('llxprt.client').call(client, 'request', 'codeAction/resolve', action, function(err, resolved)
     if err then
       notify(title .. ': ' .. (err.message or tostring(err)), vim.log.levels.ERROR)
       return

@@ -33,7 +33,7 @@ end
 
 --- Ask the server for its status and take it in.
 function M.refresh(client)
-  client.request('llxprt/status', nil, function(err, res)
+  require('llxprt.client').call(client, 'request', 'llxprt/status', nil, function(err, res)
     if not err and res then
       M.update(res)
     end
@@ -115,7 +115,7 @@ function M.show()
   if not client then
     return nil
   end
-  local res, err = client.request_sync('llxprt/status', nil, 5000, 0)
+  local res, err = require('llxprt.client').call(client, 'request_sync', 'llxprt/status', nil, 5000, 0)
   if err or not res or res.err then
     vim.notify('llxprt: status: ' .. tostring(err or (res and res.err and res.err.message) or 'no answer'), vim.log.levels.ERROR)
     return nil
