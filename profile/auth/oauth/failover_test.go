@@ -10,6 +10,7 @@ import (
 	"github.com/llxprt/llxprt-ls/profile/auth/oauth"
 	"github.com/llxprt/llxprt-ls/profile/auth/oauth/oauthtest"
 	"github.com/llxprt/llxprt-ls/providers"
+	"github.com/llxprt/llxprt-ls/providers/gemini"
 	"github.com/llxprt/llxprt-ls/providers/openai"
 	"github.com/llxprt/llxprt-ls/providers/providertest"
 )
@@ -82,5 +83,39 @@ func TestRevokedTokenFailsOver(t *testing.T) {
 	_, err = store.Token(t.Context(), oauth.Qwen)
 	if !errors.Is(err, oauth.ErrRevoked) {
 		t.Errorf("store error = %v", err)
+	}
+}
+
+// TestRevokedGeminiTokenIsAuthError checks the Gemini adapter passes the
+// store's error on too: the bucket fails with the login hint, and Gemini's
+// API is never called.
+func TestRevokedGeminiTokenIsAuthError(t *testing.T) {
+	fake := oauthtest.New()
+	t.Cleanup(fake.Close)
+	api := providertest.NewGemini()
+	t.Cleanup(api.Close)
+	store := oauth.NewStore(t.TempDir(), oauth.Options{Env: fake.Env(nil)})
+	access, refresh := fake.Issue()
+	fake.Revoke(refresh)
+	if err := store.Save(oauth.Gemini, &oauth.Token{AccessToken: access, RefreshToken: refresh, Expiry: time.Now().Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	tf, _ := store.TokenFunc(oauth.Gemini)
+	g, err := gemini.New(providers.Config{Provider: "gemini", BaseURL: api.URL, Token: tf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range g.Stream(t.Context(), &providers.Request{Model: "gemini-3-flash-preview", Messages: []providers.Message{{Role: providers.RoleUser, Content: "hi"}}}) {
+		var pe *providers.Error
+		if !errors.As(err, &pe) || pe.Kind != providers.KindAuth || !strings.Contains(err.Error(), "run `llxprt-ls auth login gemini`") {
+			t.Errorf("err = %v, want the login hint as an auth error", err)
+		}
+		if err != nil && (strings.Contains(err.Error(), access) || strings.Contains(err.Error(), refresh)) {
+			t.Errorf("error leaks a token: %v", err)
+		}
+		break
+	}
+	if n := len(api.Requests()); n != 0 {
+		t.Errorf("gemini's API got %d requests", n)
 	}
 }
