@@ -12,6 +12,7 @@
 //	  chat  → server.New → Service.Chat, answer on stdout, routing on stderr
 //	  profile list|show|save|delete|default|validate|init → profile.Store
 //	  status [--probe] → server.New → Service.Status / Service.Probe
+//	  auth login|status|logout → profile/auth/oauth (free-tier OAuth sign-in)
 //	  demo  → internal/demo: simulated providers with scripted outages
 //	  version
 //
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, io stdio) int {
 		err = runProfile(ctx, g, rest, io)
 	case "status":
 		err = runStatus(ctx, g, rest, io)
+	case "auth":
+		err = runAuth(ctx, g, rest, io)
 	case "demo":
 		err = runDemo(ctx, g, rest, io)
 	case "version", "--version", "-v":
@@ -114,6 +117,7 @@ Commands:
   profile   list | show NAME | save NAME --from FILE [--format json|toml] | delete NAME
             | default [NAME] | validate FILE | init
   status    one row per bucket; --probe asks each bucket "Hello, are you working?" now
+  auth      login PROVIDER [--no-browser] | status [--json] | logout PROVIDER  (Gemini, Qwen free tiers)
   demo      watch failover work on simulated providers (no keys, no network)
   version   print the version
 
