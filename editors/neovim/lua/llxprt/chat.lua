@@ -10,10 +10,14 @@ local st = {
   buf = nil,
   session_id = nil,
   inflight = nil, -- {id, token, client_id, start, text, updates}
-  ignored = {}, -- tokens of stopped requests: their late pieces are dropped
   seq = 0,
   last = nil, -- {updates, result?, error?, stopped?} of the last request
 }
+
+-- token_prefix marks this Neovim's chat progress tokens.
+local function token_prefix()
+  return string.format('llxprt-chat-%d-', vim.fn.getpid())
+end
 
 local function config()
   return require('llxprt').config.chat or {}
@@ -33,7 +37,7 @@ local function ensure_buf()
   local o = { buffer = buf, silent = true, nowait = true }
   vim.keymap.set('n', 'q', function()
     if not M.stop() then
-      vim.cmd('close')
+      pcall(vim.cmd, 'close')
     end
   end, o)
   vim.keymap.set({ 'n', 'i' }, '<C-c>', function()
@@ -162,7 +166,7 @@ local function send(params, heading)
 
   st.seq = st.seq + 1
   local req = {
-    token = string.format('llxprt-chat-%d-%d', vim.fn.getpid(), st.seq),
+    token = token_prefix() .. st.seq,
     client_id = client.id,
     start = vim.api.nvim_buf_line_count(st.buf) - 1,
     text = '',
@@ -248,7 +252,6 @@ function M.stop()
     return false
   end
   st.inflight = nil
-  st.ignored[req.token] = true
   st.last = { updates = req.updates, stopped = true }
   local client = vim.lsp.get_client_by_id(req.client_id)
   if client and req.id then
@@ -278,7 +281,9 @@ function M.on_progress(result)
     end
     return true
   end
-  return st.ignored[result.token] == true
+  -- A piece of a stopped (or finished) chat: drop it rather than let the
+  -- default handler take it for work-done progress.
+  return type(result.token) == 'string' and vim.startswith(result.token, token_prefix())
 end
 
 --- Called when llxprt-ls exits: nothing is streaming any more.
