@@ -76,9 +76,22 @@ func NewStore(configDir string, opt Options) *Store {
 	}
 	hc := opt.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{Timeout: 30 * time.Second, Transport: userAgent{http.DefaultTransport}}
 	}
 	return &Store{dir: filepath.Join(configDir, "oauth"), opt: opt, hc: hc, cache: map[string]cached{}}
+}
+
+// userAgent names the client to the authorization servers: chat.qwen.ai
+// sits behind a web firewall that answers anonymous library user agents with
+// an HTML challenge page instead of JSON.
+type userAgent struct{ next http.RoundTripper }
+
+func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("User-Agent") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("User-Agent", "llxprt-ls (+https://github.com/llxprt/llxprt-ls)")
+	}
+	return u.next.RoundTrip(r)
 }
 
 // Dir is the directory holding the token files.

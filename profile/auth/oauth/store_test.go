@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rs/zerolog"
 
 	"github.com/llxprt/llxprt-ls/providers"
 )
@@ -234,4 +235,22 @@ func TestTokenPrintsMasked(t *testing.T) {
 			t.Errorf("%q leaks a token", s)
 		}
 	}
+}
+
+func TestLogsHoldNoToken(t *testing.T) {
+	fake := newFake(t)
+	var logs strings.Builder
+	log := zerolog.New(&logs).Level(zerolog.DebugLevel)
+	s := newStore(t, fake, Options{Logger: log})
+	a, r := fake.Issue()
+	seed(t, s, Qwen, a, r, time.Now().Add(-time.Minute))
+	tok, err := s.Token(t.Context(), Qwen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "token refreshed") {
+		t.Errorf("no refresh log line: %q", logs.String())
+	}
+	stored, _ := s.Load(Qwen)
+	noSecrets(t, "logs", logs.String(), a, r, tok, stored.RefreshToken)
 }
