@@ -66,10 +66,18 @@ type Conn struct {
 	other   []Message // responses with an unknown id (parse errors have id null)
 	notes   int64
 
+	onNotify func(Message)
+
 	done    chan struct{}
 	readErr error
-	// OnNotify, when set before the first call, sees every notification.
-	OnNotify func(Message)
+}
+
+// SetNotify makes fn see every notification from the server (nil: none).
+// fn runs on the reading goroutine and must not block.
+func (c *Conn) SetNotify(fn func(Message)) {
+	c.mu.Lock()
+	c.onNotify = fn
+	c.mu.Unlock()
 }
 
 // NewConn starts reading r; Done is closed when r ends.
@@ -136,9 +144,10 @@ func (c *Conn) dispatch(m Message) {
 	case m.Method != "":
 		c.mu.Lock()
 		c.notes++
+		fn := c.onNotify
 		c.mu.Unlock()
-		if c.OnNotify != nil {
-			c.OnNotify(m)
+		if fn != nil {
+			fn(m)
 		}
 	default:
 		c.mu.Lock()
