@@ -104,6 +104,7 @@ local function main()
   vim.opt.runtimepath:prepend(env.plugin)
   vim.o.columns, vim.o.lines = 160, 50
   local llxprt = require('llxprt')
+  local chat = require('llxprt.chat')
   local src -- the main.go buffer
 
   check('setup and attach (filetypes = {go})', function()
@@ -126,9 +127,9 @@ local function main()
   end)
 
   local listed = {}
-  local function code_action(title, key)
+  local function run_action(title, line)
     vim.api.nvim_set_current_buf(src)
-    vim.api.nvim_win_set_cursor(0, { 5, 0 })
+    vim.api.nvim_win_set_cursor(0, { line or 5, 0 })
     listed = {}
     local chosen = false
     vim.ui.select = function(items, opts, on_choice)
@@ -149,6 +150,10 @@ local function main()
       return #listed > 0
     end, 'code actions to be listed')
     truthy(chosen, title .. ' not among the listed actions: ' .. vim.inspect(listed))
+  end
+
+  local function code_action(title, key)
+    run_action(title)
     local review = require('llxprt.review')
     wait(30000, function()
       return review.pending() ~= nil
@@ -181,7 +186,54 @@ local function main()
     eq(src, vim.api.nvim_get_current_buf(), 'back in the source buffer')
   end)
 
+  check('review = false applies the edit directly', function()
+    llxprt.config.review = false
+    local before = lines(src)
+    run_action('LLxprt: Refactor selection', 6)
+    wait(30000, function()
+      return #lines(src) == #before + 1
+    end, 'the edit to land')
+    eq(nil, require('llxprt.review').pending(), 'review with review = false')
+    eq('// llxprt-demo: refactor', lines(src)[6], 'line 6 after the direct edit')
+    eq('func add(a, b int) int {', lines(src)[7], 'line 7 after the direct edit')
+    llxprt.config.review = true
+  end)
+
+  check('a failover shows in the statusline and under the answer', function()
+    -- The demo primary fails every third request (529), so within three
+    -- chats one fails over to the backup.
+    local res
+    for _ = 1, 3 do
+      vim.cmd('LlxprtChatNew hi')
+      wait(20000, function()
+        return not chat.state().streaming
+      end, 'a demo answer')
+      res = truthy(chat.state().last.result, 'demo chat failed: ' .. vim.inspect(chat.state().last.error))
+      if (res.failovers or 0) > 0 then
+        break
+      end
+    end
+    truthy(res.failovers > 0, 'no failover in three demo chats')
+    wait(5000, function()
+      return llxprt.statusline():find('⚠', 1, true) ~= nil
+    end, 'the failover marker in the statusline (got ' .. llxprt.statusline() .. ')')
+    eq('warning', require('llxprt.status').get().kind, 'status kind')
+    local text = table.concat(lines(chat.state().buf), '\n')
+    truthy(text:find('after 1 failover', 1, true), 'no failover note under the answer:\n' .. text)
+  end)
+
   check(':LlxprtProfile completes and switches to "slow"', function()
+    local shown
+    vim.ui.select = function(items, opts, on_choice)
+      shown = {}
+      for _, it in ipairs(items) do
+        table.insert(shown, opts.format_item(it))
+      end
+      on_choice(nil)
+    end
+    vim.cmd('LlxprtProfile')
+    truthy(shown and #shown == 1 and shown[1]:find('^slow'), 'picker items: ' .. vim.inspect(shown))
+    truthy(shown[1]:find('slowfake', 1, true), 'picker item lacks the notes/buckets: ' .. shown[1])
     local names = vim.fn.getcompletion('LlxprtProfile ', 'cmdline')
     truthy(vim.tbl_contains(names, 'slow'), 'completion lacks slow: ' .. vim.inspect(names))
     vim.cmd('LlxprtProfile slow')
@@ -192,7 +244,6 @@ local function main()
     truthy(llxprt.statusline():find('LLxprt slow', 1, true), 'statusline: ' .. llxprt.statusline())
   end)
 
-  local chat = require('llxprt.chat')
   local first_session
   check(':LlxprtChat streams the answer into the chat buffer', function()
     vim.cmd('LlxprtChat hello from neovim')
@@ -265,7 +316,7 @@ local function main()
     truthy(vim.api.nvim_win_get_config(w).relative ~= '', 'not a floating window')
     local text = table.concat(lines(vim.api.nvim_win_get_buf(w)), '\n')
     truthy(text:find('profile:     slow', 1, true), 'status text:\n' .. text)
-    truthy(text:find('openai', 1, true), 'no bucket row:\n' .. text)
+    truthy(text:find('openai/gpt-5.2  key (ephemeralSettings.lb.buckets[0].key)  closed', 1, true), 'no bucket row:\n' .. text)
     vim.api.nvim_feedkeys('q', 'x', false)
     eq('', vim.api.nvim_win_get_config(0).relative, 'float after q')
   end)

@@ -24,16 +24,29 @@ local function describe(p)
     s = s .. ' (active)'
   end
   local extra = {}
-  if p.type and p.type ~= '' then
-    table.insert(extra, p.type)
+  local kind = p.type and p.type ~= '' and p.type or nil
+  if p.policy and p.policy ~= '' then
+    kind = (kind and kind .. ' ' or '') .. p.policy
   end
-  if type(p.buckets) == 'table' and #p.buckets > 0 then
-    table.insert(extra, table.concat(p.buckets, ', '))
-  elseif type(p.buckets) == 'number' then
-    table.insert(extra, p.buckets .. ' bucket(s)')
+  if kind then
+    table.insert(extra, kind)
   end
-  if p.notes and p.notes ~= '' then
-    table.insert(extra, p.notes)
+  local buckets = {}
+  for _, b in ipairs(p.buckets or {}) do
+    local name = b.provider or '?'
+    if b.model and b.model ~= '' then
+      name = name .. '/' .. b.model
+    end
+    if b.note and b.note ~= '' then
+      name = name .. ' (' .. b.note .. ')'
+    end
+    table.insert(buckets, name)
+  end
+  if #buckets > 0 then
+    table.insert(extra, table.concat(buckets, ', '))
+  end
+  if type(p.notes) == 'table' and #p.notes > 0 then
+    table.insert(extra, table.concat(p.notes, '; '))
   end
   if p.valid == false then
     table.insert(extra, 'invalid: ' .. (p.error or '?'))

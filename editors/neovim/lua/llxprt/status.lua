@@ -67,20 +67,43 @@ function M.get()
   return vim.deepcopy(st)
 end
 
-local function fmt_bucket(b)
+local function bucket_row(b)
   local fails = 0
   for _, n in pairs(b.failures or {}) do
     fails = fails + n
   end
   local circuit = b.circuit or '?'
-  if b.cooldown_reason and b.cooldown_reason ~= '' then
-    circuit = circuit .. ' (' .. b.cooldown_reason .. ')'
-  elseif b.disabled_reason and b.disabled_reason ~= '' then
-    circuit = circuit .. ' (' .. b.disabled_reason .. ')'
+  local why = b.cooldown_reason or b.disabled_reason
+  if why and why ~= '' then
+    circuit = circuit .. ' (' .. why .. ')'
   end
-  return string.format('  %-14s %-10s %-24s %-12s %-16s req %-4d fail %-3d $%.4f',
-    b.name or '?', b.provider or '?', b.model or '?', b.credential_source or '-', circuit,
-    b.requests or 0, fails, b.cost_usd or 0)
+  return {
+    b.name or ((b.provider or '?') .. '/' .. (b.model or '?')),
+    b.credential_source or '-',
+    circuit,
+    tostring(b.requests or 0),
+    tostring(fails),
+    string.format('$%.4f', b.cost_usd or 0),
+  }
+end
+
+-- table_lines lays rows out in columns as wide as their widest cell.
+local function table_lines(rows)
+  local widths = {}
+  for _, r in ipairs(rows) do
+    for i, cell in ipairs(r) do
+      widths[i] = math.max(widths[i] or 0, vim.fn.strdisplaywidth(cell))
+    end
+  end
+  local out = {}
+  for _, r in ipairs(rows) do
+    local cells = {}
+    for i, cell in ipairs(r) do
+      cells[i] = cell .. string.rep(' ', widths[i] - vim.fn.strdisplaywidth(cell))
+    end
+    table.insert(out, '  ' .. vim.trim(table.concat(cells, '  ')))
+  end
+  return out
 end
 
 --- Lines of the status window for a llxprt/status result.
@@ -97,10 +120,11 @@ function M.format(s)
     table.insert(lines, 'error:       ' .. s.error)
   end
   table.insert(lines, '')
-  table.insert(lines, string.format('  %-14s %-10s %-24s %-12s %-16s', 'bucket', 'provider', 'model', 'credential', 'circuit'))
+  local rows = { { 'bucket', 'credential', 'circuit', 'requests', 'failures', 'cost' } }
   for _, b in ipairs(s.buckets or {}) do
-    table.insert(lines, fmt_bucket(b))
+    table.insert(rows, bucket_row(b))
   end
+  vim.list_extend(lines, table_lines(rows))
   for _, w in ipairs(s.warnings or {}) do
     table.insert(lines, '')
     table.insert(lines, 'warning: ' .. w)
