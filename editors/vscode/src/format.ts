@@ -106,7 +106,7 @@ export function statusTableHtml(st: Status): string {
     const served = st.lastServed && b.name === st.lastServed ? ' class="served"' : '';
     return (
       `<tr${served}><td>${cell(b.name)}</td><td>${cell(b.provider)}</td><td>${cell(b.model)}</td>` +
-      `<td>${cell(b.credential_source)}</td><td class="state state-${cell(state)}"${why ? ` title="${escapeHtml(why)}"` : ''}>${cell(state)}${b.circuit && b.circuit !== state ? ` (circuit ${cell(b.circuit)})` : ''}</td>` +
+      `<td>${cell(b.credential_source)}</td><td class="state state-${cell(state)}"${why ? ` title="${escapeHtml(why)}"` : ''}>${cell(state)}${b.circuit && b.circuit !== 'closed' && b.circuit !== state ? ` (circuit ${cell(b.circuit)})` : ''}</td>` +
       `<td class="num">${n(b.requests)}</td><td class="num">${failureCell(b.failures)}</td>` +
       `<td class="num">${formatCost(b.cost_usd)}</td></tr>`
     );
@@ -118,7 +118,7 @@ export function statusTableHtml(st: Status): string {
   const warnings = (st.warnings ?? []).map((w) => `<li>${escapeHtml(w)}</li>`).join('');
   const table =
     rows.length > 0
-      ? `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`
+      ? `<div class="table"><table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`
       : '<p>No buckets: load a profile first (LLxprt: Load Profile).</p>';
   return summary + (warnings ? `<ul class="warnings">${warnings}</ul>` : '') + table;
 }

@@ -79,7 +79,9 @@ function page(body: string): string {
 <style nonce="${nonce}">
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; }
 table { border-collapse: collapse; width: 100%; font-size: 92%; }
-th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--vscode-panel-border, #8884); overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--vscode-panel-border, #8884); overflow-wrap: break-word; }
+th, td.num { white-space: nowrap; }
+.table { overflow-x: auto; }
 .kinds { opacity: 0.8; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.served td:first-child::before { content: "▶ "; }

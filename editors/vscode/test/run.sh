@@ -244,7 +244,7 @@ curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$WORK/code-serve
 
 log "playwright e2e"
 E2E_URL="http://127.0.0.1:$PORT/?folder=$WS" E2E_WORKSPACE="$WS" E2E_HOOKS="$HOOKS" E2E_ARTIFACTS="$ARTIFACTS" \
-E2E_SECOND_PROFILE="$SECOND" E2E_HANG_LOG="$HANG_LOG" E2E_CHROMIUM="$(command -v chromium)" \
+E2E_SECOND_PROFILE="$SECOND" E2E_HANG_LOG="$HANG_LOG" E2E_MACHINE_SETTINGS="$USER_DATA/Machine/settings.json" E2E_CHROMIUM="$(command -v chromium)" \
   setsid timeout 300 node "$EXT/out/test/e2e/e2e.js" &
 E2E_PGID=$!
 if ! wait "$E2E_PGID"; then
@@ -256,8 +256,8 @@ fi
 E2E_PGID=""
 find "$USER_DATA/logs" -name '*LLxprt*' -exec cp {} "$ARTIFACTS/" \; 2>/dev/null || true
 # The extension restarts a crashed server, so the UI may recover; CI must still see the crash.
-if grep -l -E 'panic:|Server process exited' "$ARTIFACTS"/*LLxprt*.log >/dev/null 2>&1; then
-  grep -h -E -A3 'panic:|Server process exited' "$ARTIFACTS"/*LLxprt*.log >&2 || true
+if grep -l -E 'panic:|Server process exited with (code [1-9]|signal)' "$ARTIFACTS"/*LLxprt*.log >/dev/null 2>&1; then
+  grep -h -E -A3 'panic:|Server process exited with (code [1-9]|signal)' "$ARTIFACTS"/*LLxprt*.log >&2 || true
   fail "llxprt-ls crashed during the e2e test (log in $ARTIFACTS)"
 fi
 log "PASS. Screenshots: $ARTIFACTS"

@@ -22,6 +22,7 @@ const hooks = env('E2E_HOOKS');
 const artifacts = env('E2E_ARTIFACTS');
 const secondProfile = env('E2E_SECOND_PROFILE');
 const hangLog = env('E2E_HANG_LOG');
+const machineSettings = env('E2E_MACHINE_SETTINGS');
 const chromiumPath = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 const started = Date.now();
 
@@ -395,6 +396,18 @@ async function steps(page: Page): Promise<void> {
   await screenshot(page, 'all-buckets-down');
   await page.locator('[id="llxprt.llxprt.llxprt.status"]').first().click();
   await page.locator('.tab.active', { hasText: 'LLxprt Status' }).waitFor({ state: 'visible' });
+
+  // 10. No server binary: clearing llxprt.serverPath (llxprt-ls is not on
+  // code-server's PATH) restarts the extension's server lookup, which
+  // explains how to install it instead of failing with a stack trace.
+  const settings = JSON.parse(fs.readFileSync(machineSettings, 'utf8')) as Record<string, unknown>;
+  settings['llxprt.serverPath'] = '';
+  fs.writeFileSync(machineSettings, JSON.stringify(settings, null, 2));
+  const toast = page.locator('.notification-toast', { hasText: 'go install github.com/llxprt/llxprt-ls/cmd/llxprt-ls@latest' }).first();
+  await toast.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.doesNotMatch(await toast.innerText(), /\bat \S+ \(|Error:/, 'no stack trace in the notification');
+  await poll('the status bar to say there is no server', async () => ((await statusBarText(page)).includes('LLxprt: no server') ? true : undefined));
+  await screenshot(page, 'no-server');
   log('all checks passed');
 }
 

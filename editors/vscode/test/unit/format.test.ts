@@ -99,6 +99,7 @@ describe('statusTableHtml', () => {
       buckets: [
         { name: 'anthropic', provider: 'anthropic', model: 'claude', credential_source: 'env ANTHROPIC_API_KEY', state: 'open', circuit: 'open', requests: 5, failures: { overloaded: 2, server: 1 }, cost_usd: 0.01, cooldown_reason: 'overloaded' },
         { name: 'openai', provider: 'openai', model: 'gpt-5.2', credential_source: 'keyfile', state: 'available', circuit: 'closed', requests: 3, failures: 0, cost_usd: 0 },
+        { name: 'gemini', provider: 'gemini', model: 'flash', state: 'cooldown', circuit: 'half-open', requests: 1 },
       ],
     });
     assert.match(html, /Profile <strong>demo<\/strong> · policy failover · last served by openai · 1 request running/);
@@ -106,7 +107,8 @@ describe('statusTableHtml', () => {
     assert.match(html, /<td>anthropic<\/td><td>anthropic<\/td><td>claude<\/td><td>env ANTHROPIC_API_KEY<\/td><td class="state state-open" title="overloaded">open<\/td>/);
     assert.match(html, /<td class="num">5<\/td><td class="num">3 <span class="kinds">\(overloaded 2, server 1\)<\/span><\/td><td class="num">\$0.010<\/td>/);
     assert.match(html, /<tr class="served"><td>openai<\/td>/);
-    assert.match(html, /available \(circuit closed\)/);
+    assert.match(html, /cooldown \(circuit half-open\)/);
+    assert.doesNotMatch(html, /circuit closed/, 'a closed circuit is the normal case, not worth a note');
   });
   it('says what to do with no buckets', () => {
     assert.match(statusTableHtml({ profile: '', buckets: null }), /No buckets: load a profile first/);
