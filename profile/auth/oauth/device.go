@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"golang.org/x/oauth2"
+
+	"github.com/llxprt/llxprt-ls/providers"
 )
 
 // Opener opens a URL in the user's browser; nil means do not try.
@@ -89,11 +91,11 @@ func oauthError(err error) error {
 		status = re.Response.StatusCode
 	}
 	msg := fmt.Sprintf("HTTP %d", status)
-	if re.ErrorCode != "" {
-		msg += " " + re.ErrorCode
+	if c := safeCode(re.ErrorCode); c != "" {
+		msg += " " + c
 	}
 	if re.ErrorDescription != "" {
-		msg += ": " + re.ErrorDescription
+		msg += ": " + providers.Shorten(re.ErrorDescription, 200)
 	}
 	return errors.New(msg)
 }

@@ -288,10 +288,12 @@ func (s *Store) refreshError(ctx context.Context, provider string, err error, ol
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
-		code := re.ErrorCode
-		switch {
-		case code == "invalid_grant", code == "invalid_token", code == "unauthorized_client",
-			code == "" && (status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden):
+		code := safeCode(re.ErrorCode)
+		// Any 4xx but 429 means the refresh token will not work again:
+		// qwen-code likewise treats every 400 from its refresh as "log in
+		// again". A bad-request kind would stop the balancer's failover.
+		if code == "invalid_grant" || code == "invalid_token" || code == "unauthorized_client" ||
+			(status >= 400 && status < 500 && status != http.StatusTooManyRequests) {
 			return s.loginError(provider, fmt.Errorf("%w (%s, HTTP %d)", ErrRevoked, or(code, "no error code"), status))
 		}
 		pe := providers.StatusError(provider, status, nil, "refreshing the OAuth token failed: "+or(code, "no error code"), s.opt.Now())
@@ -304,4 +306,19 @@ func (s *Store) refreshError(ctx context.Context, provider string, err error, ol
 		pe.Message = "refreshing the OAuth token failed: " + providers.Shorten(red.Redact(err.Error()), 200)
 	}
 	return pe
+}
+
+// safeCode returns an OAuth error code fit to quote: RFC 6749 codes are
+// short snake_case words; anything else (a server echoing its input) is
+// dropped.
+func safeCode(code string) string {
+	if len(code) > 40 {
+		return ""
+	}
+	for _, c := range code {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return ""
+		}
+	}
+	return code
 }
