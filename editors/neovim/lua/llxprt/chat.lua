@@ -209,7 +209,11 @@ end
 
 -- utf16 is the UTF-16 length of a line's first byte_col bytes.
 local function utf16(line, byte_col)
-  local _, n = vim.str_utfindex(line, math.min(byte_col, #line))
+  byte_col = math.min(byte_col, #line)
+  if vim.fn.has('nvim-0.11') == 1 then
+    return vim.str_utfindex(line, 'utf-16', byte_col, false)
+  end
+  local _, n = vim.str_utfindex(line, byte_col)
   return n
 end
 

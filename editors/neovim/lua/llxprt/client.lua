@@ -16,9 +16,15 @@ function M.call(client, name, ...)
   return client[name](...)
 end
 
+-- by_name finds a client named "llxprt" (0.7's get_active_clients takes no
+-- filter, so filter here).
 local function by_name()
-  local list = vim.lsp.get_clients and vim.lsp.get_clients({ name = 'llxprt' }) or vim.lsp.get_active_clients({ name = 'llxprt' })
-  return list[1]
+  local list = vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()
+  for _, c in ipairs(list) do
+    if c.name == 'llxprt' then
+      return c
+    end
+  end
 end
 
 --- The running client, or nil. A client named "llxprt" started some other
