@@ -11,6 +11,7 @@ local env = {
   cfg = os.getenv('LLXPRT_CFG'),
   ws = os.getenv('LLXPRT_WS'),
   stats = os.getenv('LLXPRT_FAKE_STATS'),
+  last = os.getenv('LLXPRT_FAKE_LAST'),
 }
 
 local failures, passed = 0, 0
@@ -308,6 +309,11 @@ local function main()
     local s = chat.state()
     truthy(s.last.result, 'ask failed: ' .. vim.inspect(s.last.error))
     truthy(table.concat(lines(s.buf), '\n'):find('main.go:5-8', 1, true), 'no selection note in the chat')
+    local body = table.concat(vim.fn.readfile(env.last), '\n')
+    for _, want in ipairs({ 'what does add do?', 'llxprt-demo: refactor', 'return a + b' }) do
+      truthy(body:find(want, 1, true), 'the provider did not get ' .. want .. ':\n' .. body)
+    end
+    truthy(not body:find('fmt.Println', 1, true), 'lines outside the selection were sent:\n' .. body)
   end)
 
   check(':LlxprtStatus opens a floating window', function()

@@ -73,7 +73,7 @@ fi
 # ---- the slow provider and a config dir with a saved "slow" profile on it --------------------------
 CFG="$WORK/cfg"; WS="$WORK/ws"
 mkdir -p "$CFG/profiles" "$WS" "$WORK/xdg"/{config,data,state,cache}
-setsid "$WORK/bin/slowfake" --stats "$WORK/stats.json" --lifetime 150s </dev/null >"$WORK/fake.url" 2>"$WORK/fake.log" &
+setsid "$WORK/bin/slowfake" --stats "$WORK/stats.json" --last "$WORK/last-request.json" --lifetime 150s </dev/null >"$WORK/fake.url" 2>"$WORK/fake.log" &
 FAKE_PGID=$!
 for _ in $(seq 1 100); do [[ -s "$WORK/fake.url" && -s "$WORK/stats.json" ]] && break; sleep 0.05; done
 FAKE_URL="$(head -n1 "$WORK/fake.url")"
@@ -104,7 +104,7 @@ log "headless nvim: test/headless.lua"
 XDG_CONFIG_HOME="$WORK/xdg/config" XDG_DATA_HOME="$WORK/xdg/data" XDG_STATE_HOME="$WORK/xdg/state" \
 XDG_CACHE_HOME="$WORK/xdg/cache" \
 LLXPRT_PLUGIN="$PLUGIN" LLXPRT_LS="$WORK/bin/llxprt-ls" LLXPRT_CFG="$CFG" LLXPRT_WS="$WS" \
-LLXPRT_FAKE_STATS="$WORK/stats.json" \
+LLXPRT_FAKE_STATS="$WORK/stats.json" LLXPRT_FAKE_LAST="$WORK/last-request.json" \
   setsid timeout -k 5 90 nvim --headless -u NONE -i NONE -n \
   -c "lua local ok, err = pcall(dofile, '$HERE/headless.lua'); io.stdout:write('FAIL  (cannot run headless.lua) ' .. tostring(err) .. '\\n'); vim.cmd('cquit 2')" \
   </dev/null >"$WORK/nvim.out" 2>"$WORK/nvim.err" &

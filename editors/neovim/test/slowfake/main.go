@@ -3,7 +3,8 @@
 // chunks, so the headless test can see several $/progress updates arrive
 // before the final answer and can stop an answer half way.
 //
-// It prints its base URL on stdout, then keeps a stats file up to date
+// It prints its base URL on stdout, keeps the last request body in --last
+// (to check what context the editor sent), and keeps a stats file up to date
 // ({"total", "active", "abandoned"}: requests seen, in flight, and dropped by
 // the client before the stream ended), so the test can check that a stop in
 // the editor really cancelled the provider call. It exits on SIGTERM or
@@ -15,6 +16,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -31,6 +33,7 @@ func main() {
 	stats := flag.String("stats", "", "file to keep the request counters in (JSON)")
 	pace := flag.Duration("pace", 80*time.Millisecond, "delay between streamed chunks")
 	lifetime := flag.Duration("lifetime", 3*time.Minute, "exit after this long")
+	last := flag.String("last", "", "file to keep the last request body in (optional)")
 	flag.Parse()
 	if *stats == "" {
 		fmt.Fprintln(os.Stderr, "slowfake: --stats FILE is required")
@@ -40,6 +43,11 @@ func main() {
 	srv := providertest.NewOpenAI()
 	defer srv.Close()
 	srv.SetResponder(func(rec providertest.Recorded) providertest.Script {
+		if *last != "" {
+			if err := replaceFile(*last, rec.Body); err != nil {
+				fmt.Fprintln(os.Stderr, "slowfake:", err)
+			}
+		}
 		n := 12
 		if strings.Contains(string(rec.Body), "[slow]") {
 			n = 600
@@ -80,12 +88,24 @@ func writeStats(path string, srv *providertest.Server) error {
 	if err != nil {
 		return fmt.Errorf("encode stats: %w", err)
 	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write stats: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := replaceFile(path, b); err != nil {
 		return fmt.Errorf("write stats: %w", err)
 	}
 	return nil
+}
+
+// replaceFile writes b to a temporary file beside path and renames it over
+// path. Concurrent callers each use their own temporary file.
+func replaceFile(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(b)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		_ = os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
