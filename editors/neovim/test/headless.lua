@@ -133,7 +133,7 @@ local function main()
     vim.api.nvim_win_set_cursor(0, { line or 5, 0 })
     listed = {}
     local chosen = false
-    vim.ui.select = function(items, opts, on_choice)
+    vim.ui.select = function(items, _, on_choice)
       for _, it in ipairs(items) do
         local t = type(it) == 'table' and it[2] and it[2].title or tostring(it)
         table.insert(listed, t)

@@ -60,6 +60,13 @@ timeout 10 nvim --headless -u NONE -i NONE -n -c 'lua if vim.fn.has("nvim-0.7") 
   </dev/null >/dev/null 2>&1 || fail "this plugin needs Neovim 0.7 or later: $(nvim --version | head -n1)"
 log "$(nvim --version | head -n1)"
 
+# ---- lint (when luacheck is installed: apt-get install lua-check) ---------------------------------
+if command -v luacheck >/dev/null; then
+  (cd "$PLUGIN" && timeout 60 luacheck --no-color -q lua plugin test/headless.lua) || fail "luacheck"
+else
+  log "luacheck not installed: skipping the Lua lint"
+fi
+
 # ---- binaries -------------------------------------------------------------------------------------
 mkdir -p "$WORK/bin"
 if [[ -n "${LLXPRT_LS_BIN:-}" ]]; then
