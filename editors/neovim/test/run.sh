@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The Neovim check, as CI runs it on a clean Debian machine (root, Go, apt):
-#   apt-get install neovim (if missing) → build llxprt-ls and the slow fake provider →
+#   apt-get install neovim lua-check (if missing) → luacheck → build llxprt-ls and the slow fake provider →
 #   headless Neovim runs test/headless.lua against `llxprt-ls lsp --demo`.
 # It cannot hang: nvim and the fake run in their own sessions under timeout, the EXIT trap kills
 # their process groups, and the Lua script always ends with cquit. Exit status is non-zero on any
 # failure; nvim's and llxprt-ls's logs are printed when it fails.
 #
 # Environment:
-#   LLXPRT_SKIP_APT=1    do not apt-get install neovim (fail if it is missing)
+#   LLXPRT_SKIP_APT=1    do not apt-get install (fail without nvim; skip the lint without luacheck)
 #   LLXPRT_LS_BIN=FILE   use this llxprt-ls binary instead of building ./cmd/llxprt-ls
 set -euo pipefail
 
@@ -48,19 +48,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---- Neovim ---------------------------------------------------------------------------------------
-if ! command -v nvim >/dev/null; then
-  [[ "${LLXPRT_SKIP_APT:-0}" != 1 ]] || fail "nvim is not installed (LLXPRT_SKIP_APT=1)"
-  log "apt-get install neovim"
+# ---- Neovim (and luacheck for the lint) ------------------------------------------------------------
+need_apt=()
+command -v nvim >/dev/null || need_apt+=(neovim)
+command -v luacheck >/dev/null || need_apt+=(lua-check)
+if [[ ${#need_apt[@]} -gt 0 && "${LLXPRT_SKIP_APT:-0}" != 1 ]]; then
+  log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   timeout 300 apt-get update -qq >/dev/null || fail "apt-get update"
-  timeout 300 apt-get install -y -qq neovim >/dev/null || fail "apt-get install neovim"
+  timeout 300 apt-get install -y -qq "${need_apt[@]}" >/dev/null || fail "apt-get install ${need_apt[*]}"
 fi
+command -v nvim >/dev/null || fail "nvim is not installed (LLXPRT_SKIP_APT=1)"
 timeout 10 nvim --headless -u NONE -i NONE -n -c 'lua if vim.fn.has("nvim-0.7") == 0 then vim.cmd("cquit 3") end' -c 'qall!' \
   </dev/null >/dev/null 2>&1 || fail "this plugin needs Neovim 0.7 or later: $(nvim --version | head -n1)"
 log "$(nvim --version | head -n1)"
 
-# ---- lint (when luacheck is installed: apt-get install lua-check) ---------------------------------
+# ---- lint ---------------------------------
 if command -v luacheck >/dev/null; then
   (cd "$PLUGIN" && timeout 60 luacheck --no-color -q lua plugin test/headless.lua) || fail "luacheck"
 else
