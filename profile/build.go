@@ -200,6 +200,13 @@ func buildBucket(ctx context.Context, b Bucket, creds *auth.Resolver, opts Build
 		HTTPClient: opts.HTTPClient,
 		Headers:    b.Headers,
 	}
+	if cfg.BaseURL == "" && cred.Source.Kind == auth.KindOAuth {
+		// An OAuth login may name its own API endpoint (Qwen's resource_url):
+		// the token is only valid there.
+		if ep, ok := creds.OAuth.(interface{ BaseURL(string) (string, bool) }); ok {
+			cfg.BaseURL, _ = ep.BaseURL(id)
+		}
+	}
 	prov, err := registry.New(cfg)
 	if err != nil {
 		return balancer.Bucket{}, auth.Source{}, err

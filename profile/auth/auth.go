@@ -120,7 +120,7 @@ func (r *Resolver) Resolve(ctx context.Context, provider string, spec Spec) (Cre
 				return Credential{Token: tf, Source: Source{Kind: KindOAuth, Detail: provider}}, nil
 			}
 		}
-		return Credential{Source: Source{Kind: KindMissing}}, fmt.Errorf("auth: %w for %s: the profile asks for OAuth only (authOnly, or \"auth\": {\"type\": \"oauth\"}) and there is no OAuth login: log in with `/auth %s enable`, or remove authOnly to use keys", ErrNoCredential, provider, provider)
+		return Credential{Source: Source{Kind: KindMissing}}, fmt.Errorf("auth: %w for %s: the profile asks for OAuth only (authOnly, or \"auth\": {\"type\": \"oauth\"}) and there is no OAuth login: log in with `llxprt-ls auth login %s`, or remove authOnly to use keys", ErrNoCredential, provider, provider)
 	}
 	if k := strings.TrimSpace(spec.Key); k != "" {
 		from := spec.KeyFrom

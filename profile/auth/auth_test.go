@@ -190,7 +190,7 @@ func TestResolveOAuthOnly(t *testing.T) {
 	}
 	r.OAuth = nil
 	_, err = r.Resolve(t.Context(), "gemini", Spec{OAuthOnly: true})
-	if !errors.Is(err, ErrNoCredential) || !strings.Contains(err.Error(), "/auth gemini enable") {
+	if !errors.Is(err, ErrNoCredential) || !strings.Contains(err.Error(), "llxprt-ls auth login gemini") {
 		t.Errorf("OAuthOnly without OAuth: %v", err)
 	}
 }
