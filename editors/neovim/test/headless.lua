@@ -187,6 +187,29 @@ local function main()
     eq(src, vim.api.nvim_get_current_buf(), 'back in the source buffer')
   end)
 
+  check('Explain shows the explanation and changes nothing', function()
+    local before = lines(src)
+    local review = require('llxprt.review')
+    review.explanation = nil
+    run_action('LLxprt: Explain', 7)
+    wait(30000, function()
+      return review.explanation ~= nil
+    end, 'the explanation')
+    truthy(review.explanation.text:find('simulated explanation', 1, true), 'explanation: ' .. review.explanation.text)
+    local float
+    for _, w in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+      if vim.api.nvim_win_get_config(w).relative ~= '' then
+        float = w
+      end
+    end
+    truthy(float, 'no floating window with the explanation')
+    local text = table.concat(lines(vim.api.nvim_win_get_buf(float)), '\n')
+    truthy(text:find('simulated explanation', 1, true), 'float text: ' .. text)
+    vim.api.nvim_win_close(float, true)
+    eq(before, lines(src), 'buffer after Explain')
+    eq(nil, review.pending(), 'review after Explain')
+  end)
+
   check('review = false applies the edit directly', function()
     llxprt.config.review = false
     local before = lines(src)

@@ -149,7 +149,14 @@ function M.run(command, ctx)
       return
     end
     if type(resolved) ~= 'table' or not resolved.edit then
-      -- Explain: the server shows the explanation (window/showMessage).
+      -- Explain: no edit. The server also sends the explanation as
+      -- window/showMessage, which an echo area truncates; show it whole.
+      local text = type(resolved) == 'table' and type(resolved.data) == 'table' and resolved.data.explanation
+      if text and text ~= '' then
+        M.explanation = { title = title, text = text }
+        local lines = vim.split('**' .. title .. '**\n\n' .. text, '\n', { plain = true })
+        vim.lsp.util.open_floating_preview(lines, 'markdown', { border = 'rounded', wrap = true, max_width = 80 })
+      end
       return
     end
     local enc = client.offset_encoding or 'utf-16'
