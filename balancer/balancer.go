@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,7 +129,7 @@ func New(policy string, buckets []Bucket, s Settings, opts ...Option) (*Balancer
 		o(b)
 	}
 	healths := map[string]*health{}
-	names := map[string]bool{}
+	names, next := map[string]bool{}, map[string]int{}
 	for i, bk := range buckets {
 		if bk.Provider == nil {
 			return nil, fmt.Errorf("balancer: bucket %d (%s): no provider", i+1, bk.Name)
@@ -140,7 +141,7 @@ func New(policy string, buckets []Bucket, s Settings, opts ...Option) (*Balancer
 		if m.b.Name == "" {
 			m.b.Name = m.provider + "/" + bk.Model
 		}
-		m.b.Name = uniqueName(names, m.b.Name)
+		m.b.Name = uniqueName(names, next, m.b.Name)
 		if m.b.Key == "" {
 			m.b.Key = m.provider + "/" + bk.Model
 		}
@@ -171,10 +172,17 @@ func New(policy string, buckets []Bucket, s Settings, opts ...Option) (*Balancer
 	return b, nil
 }
 
-// uniqueName returns name, or name#2, name#3 … when taken, and marks it taken.
-func uniqueName(taken map[string]bool, name string) string {
-	for n, base := 2, name; taken[name]; n++ {
-		name = fmt.Sprintf("%s#%d", base, n)
+// uniqueName returns name, or name#2, name#3 … when taken, and marks it
+// taken. next remembers per base name the suffix to try first, so n buckets
+// sharing a name cost O(n), not O(n²) (10,000 took 25 s to build).
+func uniqueName(taken map[string]bool, next map[string]int, name string) string {
+	base := name
+	n := max(next[base], 2)
+	for ; taken[name]; n++ {
+		name = base + "#" + strconv.Itoa(n)
+	}
+	if name != base {
+		next[base] = n
 	}
 	taken[name] = true
 	return name
