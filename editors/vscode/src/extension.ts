@@ -73,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const onStatusReply = (st: Status) => onStatus({ type: 'status', status: st });
   render();
 
-  const review = new Review();
+  const review = new Review(output);
   const server = new Server(context, output, onStatus, reviewMiddleware);
   const turns: TurnTrace[] = [];
   const chat = new ChatPanel(

@@ -29,7 +29,7 @@ export class Review implements vscode.Disposable, vscode.TextDocumentContentProv
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor() {
+  constructor(private readonly output: vscode.OutputChannel) {
     this.disposables.push(
       this.changed,
       vscode.workspace.registerTextDocumentContentProvider(proposalScheme, this),
@@ -46,6 +46,7 @@ export class Review implements vscode.Disposable, vscode.TextDocumentContentProv
   /** offer shows the edit as a diff and waits for Accept or Reject. */
   async offer(edit: vscode.WorkspaceEdit, title: string): Promise<void> {
     const entries = edit.entries().filter(([, edits]) => edits.length > 0);
+    this.output.appendLine(`review: ${title}: ${entries.length} file(s) to review`);
     if (entries.length === 0) {
       void vscode.window.showInformationMessage(`${title}: nothing to change.`);
       return;
@@ -79,6 +80,7 @@ export class Review implements vscode.Disposable, vscode.TextDocumentContentProv
     await vscode.commands.executeCommand('vscode.diff', first[0], p.proposals[0], `${path.basename(first[0].path)} ↔ ${title}${more}`, {
       preview: true,
     });
+    this.output.appendLine(`review: ${title}: diff open, waiting for Accept or Reject`);
     const pick = await vscode.window.showInformationMessage(`${title}: review the suggested change, then accept or reject it.`, 'Accept', 'Reject');
     if (this.pending?.id !== id) {
       return; // already settled from the title bar or the palette

@@ -250,6 +250,7 @@ E2E_PGID=$!
 if ! wait "$E2E_PGID"; then
   cp "$WORK/code-server.log" "$ARTIFACTS/" 2>/dev/null || true
   find "$USER_DATA/logs" -name '*LLxprt*' -exec cp {} "$ARTIFACTS/" \; 2>/dev/null || true
+  cp -r "$USER_DATA/logs" "$ARTIFACTS/code-server-logs" 2>/dev/null || true
   log "screenshots and logs: $ARTIFACTS"
   fail "e2e"
 fi
