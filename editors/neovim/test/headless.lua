@@ -31,6 +31,10 @@ local function check(name, fn)
   else
     failures = failures + 1
     out(string.format('FAIL  %-55s %6.0f ms\n      %s', name, ms, tostring(err)))
+    -- Leave no review open for the next check to trip over.
+    pcall(function()
+      require('llxprt.review').reject()
+    end)
   end
   return ok
 end
@@ -208,6 +212,31 @@ local function main()
     vim.api.nvim_win_close(float, true)
     eq(before, lines(src), 'buffer after Explain')
     eq(nil, review.pending(), 'review after Explain')
+  end)
+
+  check('<leader>lx in visual mode acts on the selected lines', function()
+    local before = lines(src)
+    eq('\treturn a + b', before[7], 'line 7')
+    vim.api.nvim_set_current_buf(src)
+    local review = require('llxprt.review')
+    vim.ui.select = function(items, _, on_choice)
+      for _, it in ipairs(items) do
+        if it[2].title == 'LLxprt: Refactor selection' then
+          return on_choice(it)
+        end
+      end
+      on_choice(nil)
+    end
+    vim.g.mapleader = nil
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('7GVj\\lx', true, false, true), 'x', false)
+    wait(30000, function()
+      return review.pending() ~= nil
+    end, 'the proposed edit')
+    local proposed = lines(review.pending().scratch)
+    eq({ '\t// llxprt-demo: refactor', '\treturn a + b', '}' }, { proposed[7], proposed[8], proposed[9] },
+      'proposed lines 7-9 (the whole selection rewritten, indentation kept)')
+    review.reject()
+    eq(before, lines(src), 'buffer after reject')
   end)
 
   check('review = false applies the edit directly', function()

@@ -53,13 +53,24 @@ function M.attach(buf)
   return client_mod.attach(buf, M.config)
 end
 
+--- vim.lsp.buf.code_action() for the cursor line, or for the selection in
+--- visual mode (0.7's code_action() ignores a selection, so there it ends
+--- visual mode and uses range_code_action()).
+function M.code_action()
+  if vim.fn.has('nvim-0.8') == 0 and vim.fn.mode():find('^[vV\22]') then
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<Esc>', true, false, true), 'nx', false)
+    return vim.lsp.buf.range_code_action()
+  end
+  return vim.lsp.buf.code_action()
+end
+
 local function set_keymaps()
   local map = function(mode, lhs, rhs, desc)
     vim.keymap.set(mode, lhs, rhs, { silent = true, desc = desc })
   end
   map('n', '<leader>lc', '<cmd>LlxprtChat<cr>', 'LLxprt: open chat')
   map('x', '<leader>la', ':LlxprtAsk<cr>', 'LLxprt: ask about the selection')
-  map({ 'n', 'x' }, '<leader>lx', vim.lsp.buf.code_action, 'LLxprt: code actions')
+  map({ 'n', 'x' }, '<leader>lx', M.code_action, 'LLxprt: code actions')
   map('n', '<leader>lp', '<cmd>LlxprtProfile<cr>', 'LLxprt: load a profile')
   map('n', '<leader>ls', '<cmd>LlxprtStatus<cr>', 'LLxprt: status')
 end
