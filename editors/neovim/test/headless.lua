@@ -112,6 +112,21 @@ local function main()
   local chat = require('llxprt.chat')
   local src -- the main.go buffer
 
+  check('a missing llxprt-ls gives an install hint, not an error', function()
+    local said = {}
+    local notify = vim.notify
+    vim.notify = function(msg, level)
+      table.insert(said, { msg = msg, level = level })
+    end
+    local missing = { cmd = { env.ws .. '/no-such-llxprt-ls', 'lsp' } }
+    local ok, id = pcall(require('llxprt.client').attach, vim.api.nvim_get_current_buf(), missing)
+    vim.notify = notify
+    eq(true, ok, 'attach raised: ' .. tostring(id))
+    eq(nil, id, 'client id')
+    eq(1, #said, 'notifications')
+    truthy(said[1].msg:find('go install github.com/llxprt/llxprt-ls/cmd/llxprt-ls@latest', 1, true), said[1].msg)
+  end)
+
   check('setup and attach (filetypes = {go})', function()
     llxprt.setup({
       cmd = { env.bin, 'lsp', '--demo', '--config-dir', env.cfg, '--log-level', 'debug' },

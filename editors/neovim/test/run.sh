@@ -17,6 +17,7 @@ REPO="$(cd "$PLUGIN/../.." && pwd)"
 START=$(date +%s)
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/llxprt-nvim-test.XXXXXX")"
 FAKE_PGID=""
+NVIM_PGID=""
 
 log() { printf '[neovim-ci %3ss] %s\n' "$(( $(date +%s) - START ))" "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
