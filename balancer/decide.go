@@ -77,10 +77,14 @@ func (r *run) recordFailure(a *attempt, e *providers.Error, now time.Time, commi
 // published to the other processes as a cooldown.
 func (r *run) coolOrTrip(a *attempt, e *providers.Error, now time.Time) {
 	b, m, s := r.b, a.m, &r.b.s
+	mr := &r.mr[m.idx]
 	if e.Kind == providers.KindRateLimited {
 		m.h.release(a.probe)
-	} else if until, opened := m.h.failure(s, now, a.probe); opened && b.shared != nil {
-		b.shared.SetCooldown(m.b.Key, until, "circuit open")
+	} else if until, opened := m.h.failure(s, now, a.probe); opened {
+		mr.until = until
+		if b.shared != nil {
+			b.shared.SetCooldown(m.b.Key, until, "circuit open")
+		}
 	}
 	if e.Kind == providers.KindRateLimited || e.RetryAfter > 0 {
 		d := e.RetryAfter
@@ -92,6 +96,11 @@ func (r *run) coolOrTrip(a *attempt, e *providers.Error, now time.Time) {
 			label = e.Kind.String() + ", retry after " + d.String()
 		}
 		b.setCooldown(m, now.Add(d), label)
+		// Once the cooldown (perhaps a longer one already set) ends, this
+		// request may try m again.
+		if until, _, ok := b.cooldown(m, now); ok && until.After(mr.until) {
+			mr.until = until
+		}
 	}
 }
 

@@ -18,8 +18,12 @@
 // window. When every bucket is cooling down or open the run waits for the
 // soonest if it frees within the request's remaining time (the deadline, else
 // max_wait_ms), else fails at once with an [*ExhaustedError] that lists every
-// bucket, its state, why, and when it frees. A caller's cancel is never
-// counted against a bucket and never retried.
+// bucket, its state, why, and when it frees. The same holds after failures
+// within a request: once a pass has ended, a bucket with attempts left that
+// a cooldown or open circuit kept out is tried at once if it freed meanwhile
+// (say while another bucket hung until first_token_timeout_ms), else waited
+// for within that remaining time; passes are bounded by buckets × attempts.
+// A caller's cancel is never counted against a bucket and never retried.
 //
 // Failover is invisible until the first content event (text or thinking)
 // reaches the caller; events before it are held back. After it, a failure

@@ -30,6 +30,8 @@ func (r *run) exhausted() {
 				st.State, st.Until, st.Reason = "cooldown", until, st.Reason+"; cooling down: "+why
 			} else if cs, ou := m.h.circuit(&b.s, now); cs == circuitOpen {
 				st.State, st.Until = "open", ou
+			} else {
+				st.Until = time.Time{} // what kept it out has ended
 			}
 		}
 		states = append(states, st)

@@ -23,10 +23,13 @@ var (
 
 // memberRun is one member's state within one request.
 type memberRun struct {
-	tries   int
-	final   bool // no more attempts in this request
-	state   string
-	reason  string
+	tries  int
+	final  bool // no more attempts in this request
+	state  string
+	reason string
+	// until is when the cooldown or open circuit that last kept this
+	// member out ends (zero when none did since its last attempt began):
+	// after a pass, such a member is tried again once it frees.
 	until   time.Time
 	lastErr *providers.Error
 	bo      backoff.ExponentialBackOff
@@ -196,8 +199,14 @@ func (r *run) available(m *member) (probe, ok bool) {
 	return probe, true
 }
 
-// soonest finds the bucket that frees first among those with attempts left,
-// if it frees within the request's remaining time.
+// soonest picks the member to continue with after a pass over the order:
+// among those with attempts left that a cooldown or an open circuit kept out
+// (skipped for it, or put in it by their own failure), the one that frees
+// first. One that freed while another bucket's attempt ran is returned at
+// once; otherwise the wait must fit the request's remaining time. Members
+// that failed in a way that calls for no further try now (a timeout, a
+// server fault whose retry is spent) or that are busy or half-open are not
+// candidates. Each call counts as a pass, bounded so a run never loops.
 func (r *run) soonest() (*member, time.Duration, bool) {
 	s := &r.b.s
 	if r.waits >= len(r.order)*s.RetryCount {
@@ -218,8 +227,11 @@ func (r *run) soonest() (*member, time.Duration, bool) {
 		if st, ou := m.h.circuit(s, now); st == circuitOpen && ou.After(until) {
 			until = ou
 		}
-		if !until.After(now) {
+		if until.IsZero() {
 			continue
+		}
+		if until.Before(now) {
+			until = now
 		}
 		if best == nil || until.Before(bestUntil) {
 			best, bestUntil = m, until
@@ -274,7 +286,9 @@ func (r *run) skip(m *member, state, reason string, until time.Time, final bool)
 func (r *run) begin(a *attempt, m *member, probe, retry, hedge bool) *attempt {
 	b := r.b
 	*a = attempt{m: m, probe: probe, hedge: hedge, start: b.now()}
-	r.mr[m.idx].tries++
+	mr := &r.mr[m.idx]
+	mr.tries++
+	mr.until = time.Time{}
 	r.started = true
 	m.c.started(retry)
 	if r.prev != nil && r.prev != m {
