@@ -9,6 +9,7 @@
 # Environment:
 #   LLXPRT_SKIP_APT=1    do not apt-get install (fail without nvim; skip the lint without luacheck)
 #   LLXPRT_LS_BIN=FILE   use this llxprt-ls binary instead of building ./cmd/llxprt-ls
+#   LLXPRT_NVIM_TIMEOUT  seconds headless nvim may run (default 90)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -66,7 +67,8 @@ log "$(nvim --version | head -n1)"
 
 # ---- lint ---------------------------------
 if command -v luacheck >/dev/null; then
-  (cd "$PLUGIN" && timeout 60 luacheck --no-color -q lua plugin test/headless.lua) || fail "luacheck"
+  (cd "$PLUGIN" && timeout 60 luacheck --no-color -q lua plugin test/headless.lua) >"$WORK/luacheck.log" 2>&1 \
+    || { cat "$WORK/luacheck.log" >&2; fail "luacheck"; }
 else
   log "luacheck not installed: skipping the Lua lint"
 fi
@@ -116,7 +118,7 @@ XDG_CONFIG_HOME="$WORK/xdg/config" XDG_DATA_HOME="$WORK/xdg/data" XDG_STATE_HOME
 XDG_CACHE_HOME="$WORK/xdg/cache" \
 LLXPRT_PLUGIN="$PLUGIN" LLXPRT_LS="$WORK/bin/llxprt-ls" LLXPRT_CFG="$CFG" LLXPRT_WS="$WS" \
 LLXPRT_FAKE_STATS="$WORK/stats.json" LLXPRT_FAKE_LAST="$WORK/last-request.json" \
-  setsid timeout -k 5 90 nvim --headless -u NONE -i NONE -n \
+  setsid timeout -k 5 "${LLXPRT_NVIM_TIMEOUT:-90}" nvim --headless -u NONE -i NONE -n \
   -c "lua local ok, err = pcall(dofile, '$HERE/headless.lua'); io.stdout:write('FAIL  (cannot run headless.lua) ' .. tostring(err) .. '\\n'); vim.cmd('cquit 2')" \
   </dev/null >"$WORK/nvim.out" 2>"$WORK/nvim.err" &
 NVIM_PGID=$!
