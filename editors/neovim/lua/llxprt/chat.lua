@@ -85,6 +85,9 @@ local function scroll_end()
 end
 
 local function set_lines(first, last, lines)
+  if not (st.buf and vim.api.nvim_buf_is_valid(st.buf)) then
+    return -- the chat buffer was wiped while an answer streamed
+  end
   vim.bo[st.buf].modifiable = true
   vim.api.nvim_buf_set_lines(st.buf, first, last, false, lines)
   vim.bo[st.buf].modifiable = false
@@ -93,6 +96,9 @@ end
 
 -- append adds text at the end of the buffer, continuing its last line.
 local function append(text)
+  if not (st.buf and vim.api.nvim_buf_is_valid(st.buf)) then
+    return
+  end
   local n = vim.api.nvim_buf_line_count(st.buf)
   local last = vim.api.nvim_buf_get_lines(st.buf, n - 1, n, false)[1] or ''
   set_lines(n - 1, n, vim.split(last .. text, '\n', { plain = true }))
@@ -139,7 +145,7 @@ local function finish(req, err, res)
     return
   end
   st.session_id = res.sessionId or st.session_id
-  if res.text and res.text ~= req.text then
+  if res.text and res.text ~= req.text and vim.api.nvim_buf_is_valid(st.buf) then
     -- The stream and the answer disagree (or nothing streamed): the answer wins.
     local n = vim.api.nvim_buf_line_count(st.buf)
     set_lines(req.start, n, vim.split(res.text, '\n', { plain = true }))
