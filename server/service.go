@@ -29,6 +29,7 @@ import (
 
 	"github.com/llxprt/llxprt-ls/balancer"
 	"github.com/llxprt/llxprt-ls/profile"
+	"github.com/llxprt/llxprt-ls/profile/auth/oauth"
 )
 
 // Options configure a [Service].
@@ -92,6 +93,7 @@ type Service struct {
 	log      zerolog.Logger
 	store    *profile.Store
 	health   balancer.SharedState
+	oauth    *oauth.Store // OAuth logins (free tiers), shared by every build
 	sessions *sessions
 	settings *settings
 
@@ -141,6 +143,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, log: opts.Logger, store: opts.Store, named: map[string]*active{}, warnings: map[string]string{}, events: newFanout()}
 	s.health = profile.NewHealthState(opts.ConfigDir)
+	s.oauth = oauth.NewStore(opts.ConfigDir, oauth.Options{Env: opts.Env, HTTPClient: opts.HTTPClient, Logger: opts.Logger})
 	sessDir := filepath.Join(opts.ConfigDir, "sessions")
 	if opts.NoSessions {
 		sessDir = ""
@@ -206,6 +209,7 @@ func (s *Service) build(ctx context.Context, name string, p *profile.Profile) *a
 		Store:       s.store,
 		Name:        name,
 		Env:         s.opts.Env,
+		Creds:       s.credentials(),
 		HTTPClient:  s.opts.HTTPClient,
 		SharedState: s.health,
 		Observer:    s.observe,

@@ -136,12 +136,12 @@ func testMCP(t *testing.T, proto string) {
 			t.Errorf("%s: no description or schema", tool.Name)
 		}
 		ro := tool.Annotations != nil && tool.Annotations.ReadOnlyHint
-		if want := slices.Contains([]string{"profile_list", "profile_show", "provider_status", "list_models"}, tool.Name); ro != want {
+		if want := slices.Contains([]string{"profile_list", "profile_show", "provider_status", "list_models", "auth_status"}, tool.Name); ro != want {
 			t.Errorf("%s: readOnlyHint %v, want %v", tool.Name, ro, want)
 		}
 	}
 	slices.Sort(names)
-	want := []string{"chat", "code_action", "consensus", "list_models", "profile_list", "profile_load", "profile_save", "profile_show", "provider_status"}
+	want := []string{"auth_status", "chat", "code_action", "consensus", "list_models", "profile_list", "profile_load", "profile_save", "profile_show", "provider_status"}
 	if !slices.Equal(names, want) {
 		t.Errorf("tools %v, want %v", names, want)
 	}
@@ -296,6 +296,10 @@ func testMCP(t *testing.T, proto string) {
 	// ...and the server still serves.
 	if _, _, st = c.call(t, "list_models", map[string]any{}, nil); len(st["providers"].([]any)) != 3 {
 		t.Errorf("list_models: %v", st)
+	}
+	// No login yet: auth_status says so and names the command to run.
+	if _, text, st := c.call(t, "auth_status", map[string]any{}, nil); len(st["providers"].([]any)) != 2 || !strings.Contains(text, "llxprt-ls auth login qwen") {
+		t.Errorf("auth_status: %q", text)
 	}
 }
 

@@ -24,6 +24,8 @@ type Backend interface {
 	SaveProfile(name string, data []byte) error
 	// Status reports the active profile and the balancer's buckets.
 	Status() server.Status
+	// AuthStatus reports each provider's OAuth login (never a token).
+	AuthStatus() []server.AuthStatus
 	// Subscribe calls fn for every status change; fn must not block.
 	Subscribe(fn func(server.StatusEvent)) (unsubscribe func())
 }

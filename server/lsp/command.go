@@ -16,6 +16,7 @@ const (
 	cmdProfileList     = "llxprt.profile.list"
 	cmdProfileSave     = "llxprt.profile.save"
 	cmdStatus          = "llxprt.status"
+	cmdAuthStatus      = "llxprt.auth.status"
 	cmdApplyCodeAction = "llxprt.applyCodeAction"
 )
 
@@ -68,6 +69,8 @@ func (s *langServer) ExecuteCommand(ctx context.Context, params *protocol.Execut
 		res, err = s.saveProfile(where, p)
 	case cmdStatus:
 		res = rawJSON(s.b.Status())
+	case cmdAuthStatus:
+		res = rawJSON(s.b.AuthStatus())
 	case cmdApplyCodeAction:
 		jsonrpc2.Async(ctx)
 		res, err = s.applyCodeAction(ctx, where, arg)

@@ -108,6 +108,10 @@ func (f *fakeBackend) Status() server.Status {
 	return server.Status{Profile: "work", Policy: "failover", LastServed: "b1"}
 }
 
+func (f *fakeBackend) AuthStatus() []server.AuthStatus {
+	return []server.AuthStatus{{Provider: "qwen", Message: "not logged in: run `llxprt-ls auth login qwen`"}}
+}
+
 func (f *fakeBackend) Subscribe(fn func(server.StatusEvent)) func() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -119,7 +119,7 @@ type initOptions struct {
 
 // commands are the workspace/executeCommand commands, for clients that only
 // speak standard LSP.
-var commands = []string{cmdChat, cmdProfileLoad, cmdProfileList, cmdProfileSave, cmdStatus, cmdApplyCodeAction}
+var commands = []string{cmdChat, cmdProfileLoad, cmdProfileList, cmdProfileSave, cmdStatus, cmdAuthStatus, cmdApplyCodeAction}
 
 func (s *langServer) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
 	s.stateMu.Lock()

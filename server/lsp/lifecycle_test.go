@@ -37,7 +37,7 @@ func TestInitializeCapabilities(t *testing.T) {
 	if diff := cmp.Diff([]string{"quickfix", "refactor.rewrite", "source"}, c.CodeActionProvider.CodeActionKinds); diff != "" || !c.CodeActionProvider.ResolveProvider {
 		t.Errorf("codeActionProvider (-want +got):\n%s resolve=%v", diff, c.CodeActionProvider.ResolveProvider)
 	}
-	want := []string{"llxprt.chat", "llxprt.profile.load", "llxprt.profile.list", "llxprt.profile.save", "llxprt.status", "llxprt.applyCodeAction"}
+	want := []string{"llxprt.chat", "llxprt.profile.load", "llxprt.profile.list", "llxprt.profile.save", "llxprt.status", "llxprt.auth.status", "llxprt.applyCodeAction"}
 	if diff := cmp.Diff(want, c.ExecuteCommandProvider.Commands); diff != "" {
 		t.Errorf("commands (-want +got):\n%s", diff)
 	}

@@ -21,6 +21,7 @@ const (
 	methodProfileLoad     = "llxprt/profile/load"
 	methodProfileSave     = "llxprt/profile/save"
 	methodStatus          = "llxprt/status"
+	methodAuthStatus      = "llxprt/auth/status"
 	methodDidChangeStatus = "llxprt/didChangeStatus"
 )
 
@@ -81,6 +82,8 @@ func (s *langServer) custom(ctx context.Context, req *jsonrpc2.Request) (any, er
 		return s.saveProfile(method, p)
 	case methodStatus:
 		return rawJSON(s.b.Status()), nil
+	case methodAuthStatus:
+		return rawJSON(s.b.AuthStatus()), nil
 	}
 	return nil, jsonrpc2.Errorf(jsonrpc2.MethodNotFound, "lsp: method %q is not supported", method)
 }

@@ -181,6 +181,14 @@ func TestProfilesAndStatus(t *testing.T) {
 	if st["profile"] != "work" || st["lastServed"] != "b1" {
 		t.Errorf("status = %v", st)
 	}
+	var logins []map[string]any
+	s.mustCall("llxprt/auth/status", nil, &logins)
+	if len(logins) != 1 || logins[0]["provider"] != "qwen" || logins[0]["logged_in"] != false {
+		t.Errorf("auth status = %v", logins)
+	}
+	if err := s.call("workspace/executeCommand", map[string]any{"command": "llxprt.auth.status"}, &logins); err != nil || len(logins) != 1 {
+		t.Errorf("llxprt.auth.status: %v %v", logins, err)
+	}
 
 	// The same through workspace/executeCommand.
 	exec := func(cmd string, args ...any) *rpcError {

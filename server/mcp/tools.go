@@ -157,6 +157,16 @@ func (h *handler) addTools() {
 	h.srv.AddTool(mcpgo.NewTool("list_models",
 		mcpgo.WithDescription("List the models each provider of the active profile offers, with context window and price per million tokens where known."),
 		mcpgo.WithInputSchema[noArgs](), ro("List models")), h.listModels)
+	h.srv.AddTool(mcpgo.NewTool("auth_status",
+		mcpgo.WithDescription("Show the OAuth logins for the free tiers (Qwen, Gemini): logged in or not, account, expiry, and the terminal command to run when a login is missing or expired (`llxprt-ls auth login qwen`). Never shows a token."),
+		mcpgo.WithInputSchema[noArgs](), ro("OAuth status")), h.authStatus)
+}
+
+func (h *handler) authStatus(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+	if err := bind(req, &noArgs{}); err != nil {
+		return fail(err)
+	}
+	return structured(map[string]any{"providers": h.svc.AuthStatus()})
 }
 
 func ptr[T any](v T) *T { return &v }
