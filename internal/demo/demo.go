@@ -31,9 +31,9 @@ type Scene struct {
 	PrimaryDown bool
 	// BackupLimited makes the OpenAI bucket answer 429 with Retry-After.
 	BackupLimited bool
-	// BackupHangs makes the OpenAI bucket send headers and then nothing, so
-	// the balancer's first-token timeout moves on.
-	BackupHangs bool
+	// LastResortHangs makes the Gemini bucket send headers and then
+	// nothing, so the balancer's first-token timeout gives up on it.
+	LastResortHangs bool
 	// Flaky makes the primary fail every third request (529): in `lsp
 	// --demo` and `mcp --demo` the editor sees a failover now and then.
 	Flaky bool
@@ -103,8 +103,8 @@ func Start(ctx context.Context, opts ...Options) (*Env, error) {
 				"type": "failover",
 				"buckets": []any{
 					bucket("anthropic", "claude-sonnet-4-5", e.Anthropic.URL, "simulated primary: goes down with 529 overloaded"),
-					bucket("openai", "gpt-5.2", e.OpenAI.URL, "simulated backup: rate-limits with 429, later hangs"),
-					bucket("gemini", "gemini-3-flash-preview", e.Gemini.URL, "simulated last resort: steady"),
+					bucket("openai", "gpt-5.2", e.OpenAI.URL, "simulated backup: rate-limits with 429"),
+					bucket("gemini", "gemini-3-flash-preview", e.Gemini.URL, "simulated last resort: later hangs"),
 				},
 			},
 		},
@@ -164,7 +164,8 @@ func (e *Env) responder(vendor string) func(providertest.Recorded) providertest.
 				secs := strconv.Itoa(max(1, int(e.opts.RetryAfter/time.Second)))
 				return providertest.Script{Status: 429, Headers: map[string]string{"Retry-After": secs}, Message: "Rate limit reached (simulated)"}
 			}
-			if sc.BackupHangs {
+		case "gemini":
+			if sc.LastResortHangs {
 				return providertest.Script{Fault: providertest.FaultHangAfter, After: 0}
 			}
 		}

@@ -32,15 +32,17 @@ type step struct {
 	From  float64 // fraction of the requests
 	Scene Scene
 	Say   string
-	// WaitFor names a bucket whose cooldown the show waits out first.
-	WaitFor string
+	// PauseFor names a bucket whose cooldown or open circuit the show lets
+	// pass before the act: pacing for the story, not for the balancer,
+	// which serves every request either way.
+	PauseFor string
 }
 
 var story = []step{
 	{0, Scene{}, "All three providers are healthy: the failover policy uses the first bucket.", ""},
 	{0.17, Scene{PrimaryDown: true}, "Anthropic starts answering 529 overloaded. Watch the balancer fail over, then open the circuit.", ""},
 	{0.42, Scene{PrimaryDown: true, BackupLimited: true}, "OpenAI now rate-limits too (429 with Retry-After): it is cooled down, not hammered.", ""},
-	{0.67, Scene{PrimaryDown: true, BackupHangs: true}, "OpenAI's cooldown is over, but now it hangs before its first token: the first-token timeout moves on.", "openai/gpt-5.2"},
+	{0.67, Scene{PrimaryDown: true, LastResortHangs: true}, "Gemini, the last resort, now hangs before its first token while OpenAI cools down: the first-token timeout gives up on Gemini and the balancer goes back to the buckets that freed meanwhile (or waits for the soonest).", ""},
 	{0.84, Scene{}, "Every provider recovers; the primary's circuit lets one probe through and closes.", "anthropic/claude-sonnet-4-5"},
 }
 
@@ -84,7 +86,7 @@ func Run(ctx context.Context, w io.Writer, o RunOptions) error {
 		}
 		for act+1 < len(story) && float64(i) >= story[act+1].From*float64(o.Requests) {
 			act++
-			p.waitCooldown(ctx, svc, story[act].WaitFor)
+			p.waitCooldown(ctx, svc, story[act].PauseFor)
 			env.SetScene(story[act].Scene)
 			p.linef("")
 			p.linef("%s", p.bold("▸ "+story[act].Say))
@@ -194,7 +196,8 @@ func (p *printer) request(ctx context.Context, svc *server.Service, n, total int
 }
 
 // waitCooldown waits until bucket's cooldown and open circuit are over,
-// saying so, so the next act starts from a known state.
+// saying so, so the next act can show what it describes (the primary's
+// half-open probe); the requests would be served without it.
 func (p *printer) waitCooldown(ctx context.Context, svc *server.Service, bucket string) {
 	if bucket == "" {
 		return
@@ -215,7 +218,7 @@ func (p *printer) waitCooldown(ctx context.Context, svc *server.Service, bucket 
 			until, why = *b.CircuitOpenUntil, "circuit recovery timeout"
 		}
 		if d := time.Until(until); d > 0 {
-			p.linef("%s", p.dim(fmt.Sprintf("  (waiting %.1fs for %s's %s to pass)", d.Seconds(), bucket, why)))
+			p.linef("%s", p.dim(fmt.Sprintf("  (the show pauses %.1fs for %s's %s to pass)", d.Seconds(), bucket, why)))
 			sleep(ctx, d+50*time.Millisecond)
 		}
 	}
