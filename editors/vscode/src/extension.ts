@@ -15,8 +15,12 @@ import type { Middleware } from 'vscode-languageclient/node';
 
 /**
  * reviewMiddleware holds back the edit of every resolved LLxprt code action
- * and runs llxprt.reviewChange instead, so a model's rewrite is shown as a
- * diff to accept or reject rather than applied blind.
+ * and opens it for review instead, so a model's rewrite is shown as a diff to
+ * accept or reject rather than applied blind. VS Code resolves a code action
+ * only when the user picks it (or asks for its preview), so resolving is
+ * where the review starts. It is started here rather than returned as the
+ * action's command: VS Code drops a resolved command when the action list
+ * was released while the (slow, model-backed) resolve ran.
  */
 const reviewMiddleware: Middleware = {
   async resolveCodeAction(item, token, next) {
@@ -26,7 +30,9 @@ const reviewMiddleware: Middleware = {
     }
     const edit = resolved.edit;
     resolved.edit = undefined;
-    resolved.command = { title: resolved.title, command: 'llxprt.reviewChange', arguments: [edit, resolved.title] };
+    if (!token.isCancellationRequested) {
+      void vscode.commands.executeCommand('llxprt.reviewChange', edit, resolved.title);
+    }
     return resolved;
   },
 };
