@@ -33,6 +33,7 @@ type Results struct {
 	Machine  Machine    `json:"machine"`
 	Quick    bool       `json:"quick"`
 	Loads    []Load     `json:"loads"`
+	Paced    []Paced    `json:"paced_ttft"`
 	Failover []Failover `json:"failover"`
 	Hedging  []Hedge    `json:"hedging"`
 	Startup  []Startup  `json:"startup"`
@@ -114,6 +115,7 @@ func run(ctx context.Context, quick, peers bool, out string) error {
 		name string
 		f    func() error
 	}{
+		{"paced stream", func() (err error) { res.Paced, err = paced(ctx, e); return }},
 		{"failover", func() (err error) { res.Failover, err = failovers(ctx, e, fake); return }},
 		{"hedging", func() (err error) { res.Hedging, err = hedging(ctx, e, fake); return }},
 		{"start-up", func() (err error) { res.Startup, err = startup(ctx, e, doc); return }},

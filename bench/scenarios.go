@@ -283,3 +283,52 @@ func codeActions(ctx context.Context, e *env, doc map[string]any) (Dist, error) 
 	}
 	return dist(ds), nil
 }
+
+// Paced is the time to first token when the model streams at a human
+// pace (5 ms between chunks), where a front end that holds text back to
+// coalesce it shows; the overhead table's instant stream hides that.
+type Paced struct {
+	Path string `json:"path"`
+	TTFT Dist   `json:"ttft"`
+}
+
+func paced(ctx context.Context, e *env) ([]Paced, error) {
+	fake := providertest.NewOpenAI()
+	defer fake.Close()
+	fake.SetRecording(false)
+	fake.SetDefault(providertest.Script{Delay: 5 * time.Millisecond})
+	doc := e2e.Profile("failover", nil, e2e.OpenAIBucket(fake.URL))
+	in, err := newInProcess(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	paths := []struct {
+		name string
+		r    runner
+	}{{"direct", newDirect(fake.URL)}, {"balancer", in}}
+	for _, mode := range []string{"mcp", "lsp"} {
+		cfg, err := e.config(doc)
+		if err != nil {
+			return nil, err
+		}
+		s, err := newStdio(ctx, e.bin, mode, cfg)
+		if err != nil {
+			return nil, err
+		}
+		defer s.close()
+		paths = append(paths, struct {
+			name string
+			r    runner
+		}{mode, s})
+	}
+	var out []Paced
+	for _, p := range paths {
+		samples(ctx, p.r, 5)
+		t, _, errs, first := samples(ctx, p.r, e.n(100, 25))
+		if errs > 0 {
+			return nil, fmt.Errorf("bench: paced %s: %d errors, first: %v", p.name, errs, first)
+		}
+		out = append(out, Paced{Path: p.name, TTFT: dist(t)})
+	}
+	return out, nil
+}
