@@ -18,7 +18,20 @@ type Action struct {
 	Title string `json:"title"`
 	Kind  string `json:"kind"`  // an LSP code action kind: "quickfix", "refactor.rewrite", "source"
 	Edits bool   `json:"edits"` // false for explain: the answer is shown, not applied
+	// Placement says where the result's code goes: PlaceReplace or
+	// PlaceAfter; "" for explain.
+	Placement string `json:"placement,omitempty"`
 }
+
+// Where an action's code goes.
+const (
+	// PlaceReplace: the code replaces the range (fix, refactor, document,
+	// instructions, user actions).
+	PlaceReplace = "replace"
+	// PlaceAfter: the code is added after the range, which stays as it was
+	// (test: the tests go under the code they test).
+	PlaceAfter = "after"
+)
 
 // ActionRequest asks for one code action on a piece of code.
 type ActionRequest struct {
@@ -31,10 +44,13 @@ type ActionRequest struct {
 
 // ActionResult is a finished code action.
 type ActionResult struct {
-	// Code is the replacement for the range: the reply's first fenced block,
-	// shifted to the original's first-line indentation, without markdown;
-	// "" for explain.
+	// Code is the reply's first fenced block, shifted to the original's
+	// first-line indentation, without markdown: the replacement for the
+	// range, or with Placement PlaceAfter the code to add after it (the
+	// tests of "test"); "" for explain.
 	Code string `json:"code"`
+	// Placement is PlaceReplace or PlaceAfter; "" for explain.
+	Placement string `json:"placement,omitempty"`
 	// Explanation is the answer for explain, and any prose the model added
 	// around the code for the others.
 	Explanation string `json:"explanation,omitempty"`
@@ -51,10 +67,17 @@ const actionSystem = "You are a careful senior programmer working inside the use
 	"Answer with the complete replacement for the code you are given, in exactly one fenced code block, " +
 	"keeping its language, style and indentation. Do not add anything outside the block unless it is essential."
 
+// addSystem is the system prompt of an action whose code is added after
+// the given code (test).
+const addSystem = "You are a careful senior programmer working inside the user's editor. " +
+	"Answer with only the new code to add after the code you are given, in exactly one fenced code block, " +
+	"in its language and style. Do not repeat the given code: it stays as it is."
+
 const explainSystem = "You are a careful senior programmer working inside the user's editor. " +
 	"Explain the code you are given clearly and briefly. Do not rewrite it."
 
-// builtin is one of the actions every editor gets.
+// builtin is one of the actions every editor gets. Placement defaults to
+// PlaceReplace for actions with edits.
 type builtin struct {
 	Action
 	Instruction string
@@ -62,11 +85,11 @@ type builtin struct {
 }
 
 var builtins = []builtin{
-	{Action{"fix", "LLxprt: Fix", "quickfix", true}, "Fix the problems in this code. The diagnostics the editor reports are listed below.", true},
-	{Action{"refactor", "LLxprt: Refactor selection", "refactor.rewrite", true}, "Refactor this code to be clearer and simpler without changing what it does.", false},
-	{Action{"document", "LLxprt: Add documentation", "refactor.rewrite", true}, "Add documentation comments to this code in the idiomatic style of its language. Do not change the code itself.", false},
-	{Action{"test", "LLxprt: Generate tests", "source", true}, "Write unit tests for this code in the idiomatic test style of its language. Answer with the test code only.", false},
-	{Action{"explain", "LLxprt: Explain", "", false}, "Explain what this code does, how, and anything surprising in it.", false},
+	{Action{"fix", "LLxprt: Fix", "quickfix", true, PlaceReplace}, "Fix the problems in this code. The diagnostics the editor reports are listed below.", true},
+	{Action{"refactor", "LLxprt: Refactor selection", "refactor.rewrite", true, PlaceReplace}, "Refactor this code to be clearer and simpler without changing what it does.", false},
+	{Action{"document", "LLxprt: Add documentation", "refactor.rewrite", true, PlaceReplace}, "Add documentation comments to this code in the idiomatic style of its language. Do not change the code itself.", false},
+	{Action{"test", "LLxprt: Generate tests", "source", true, PlaceAfter}, "Write unit tests for this code in the idiomatic test style of its language. Answer with the test code only: it is added after this code, which stays.", false},
+	{Action{"explain", "LLxprt: Explain", "", false, ""}, "Explain what this code does, how, and anything surprising in it.", false},
 }
 
 // userAction is one entry of settings.json's "actions".
@@ -145,47 +168,58 @@ func actionList(hasDiagnostics bool, user []userAction) []Action {
 		out = append(out, b.Action)
 	}
 	for i, u := range user {
-		out = append(out, Action{ID: "custom:" + strconv.Itoa(i), Title: u.Title, Kind: u.Kind, Edits: u.Kind != "explain"})
+		a := Action{ID: "custom:" + strconv.Itoa(i), Title: u.Title, Kind: u.Kind, Edits: u.Kind != "explain"}
+		if a.Edits {
+			a.Placement = PlaceReplace
+		}
+		out = append(out, a)
 	}
 	return out
 }
 
 // actionPrompt builds the system and user prompts for a request: a built-in
 // action's instruction, a user action's template with its placeholders
-// filled, or, for any other text, that text as the instruction.
-func actionPrompt(req ActionRequest, user []userAction) (system, prompt string, edits bool, err error) {
+// filled, or, for any other text, that text as the instruction. placement
+// says where the reply's code goes ("" for an explanation).
+func actionPrompt(req ActionRequest, user []userAction) (system, prompt, placement string, err error) {
 	id := strings.TrimSpace(req.Action)
 	if id == "" {
-		return "", "", false, inputErr("action", "empty; want fix, refactor, document, test, explain, custom:N or an instruction")
+		return "", "", "", inputErr("action", "empty; want fix, refactor, document, test, explain, custom:N or an instruction")
 	}
 	marker := ActionMarker + markerID(id) + "]\n"
 	for _, b := range builtins {
 		if b.ID == id {
-			sys := actionSystem
-			if !b.Edits {
-				sys = explainSystem
-			}
-			return sys, marker + b.Instruction + "\n\n" + codeContext(req), b.Edits, nil
+			return systemFor(b.Placement), marker + b.Instruction + "\n\n" + codeContext(req), b.Placement, nil
 		}
 	}
 	if n, ok := strings.CutPrefix(id, "custom:"); ok {
 		i, err := strconv.Atoi(n)
 		if err != nil || i < 0 || i >= len(user) {
-			return "", "", false, inputErr("action", "%q: no such user action (settings.json has %d)", id, len(user))
+			return "", "", "", inputErr("action", "%q: no such user action (settings.json has %d)", id, len(user))
 		}
 		u := user[i]
 		p := fillTemplate(u.Prompt, req)
 		if !strings.Contains(u.Prompt, "{{code}}") {
 			p += "\n\n" + codeContext(req)
 		}
-		edits := u.Kind != "explain"
-		sys := actionSystem
-		if !edits {
-			sys = explainSystem
+		placement := PlaceReplace
+		if u.Kind == "explain" {
+			placement = ""
 		}
-		return sys, marker + p, edits, nil
+		return systemFor(placement), marker + p, placement, nil
 	}
-	return actionSystem, marker + "Apply this instruction to the code: " + id + "\n\n" + codeContext(req), true, nil
+	return actionSystem, marker + "Apply this instruction to the code: " + id + "\n\n" + codeContext(req), PlaceReplace, nil
+}
+
+// systemFor is the system prompt for an action whose code goes at placement.
+func systemFor(placement string) string {
+	switch placement {
+	case PlaceAfter:
+		return addSystem
+	case PlaceReplace:
+		return actionSystem
+	}
+	return explainSystem
 }
 
 // markerID keeps the marker on one short line for free-text instructions.

@@ -22,7 +22,8 @@ func (s *Service) Actions(hasDiagnostics bool) []Action {
 }
 
 // RunAction runs one code action. It is not part of any session; the reply's
-// code is extracted and indented like the original (see ActionResult).
+// code is extracted and indented like the original (see ActionResult), and
+// Placement says whether it replaces the code or goes after it.
 func (s *Service) RunAction(ctx context.Context, req ActionRequest, onDelta func(string)) (*ActionResult, error) {
 	if strings.TrimSpace(req.Code) == "" {
 		return nil, inputErr("code", "empty; select the code to act on")
@@ -36,7 +37,7 @@ func (s *Service) RunAction(ctx context.Context, req ActionRequest, onDelta func
 		}
 	}
 	user, _ := s.settings.userActions()
-	system, prompt, edits, err := actionPrompt(req, user)
+	system, prompt, placement, err := actionPrompt(req, user)
 	if err != nil {
 		return nil, err
 	}
@@ -49,12 +50,13 @@ func (s *Service) RunAction(ctx context.Context, req ActionRequest, onDelta func
 		return nil, err
 	}
 	out := &ActionResult{ChatResult: *res}
-	if !edits {
+	if placement == "" {
 		out.Explanation = strings.TrimSpace(res.Text)
 		return out, nil
 	}
 	ex := extractCode(res.Text)
 	out.Code = fitIndent(req.Code, ex.Code)
+	out.Placement = placement
 	out.Explanation = ex.Prose
 	return out, nil
 }

@@ -58,23 +58,24 @@ func TestActionPrompt(t *testing.T) {
 	user := []userAction{{Title: "Translate", Kind: "refactor.rewrite", Prompt: "Translate {{language}} at {{path}} to Rust:\n{{code}}\n{{diagnostics}}"}}
 	req := ActionRequest{Code: "x = 1", Language: "python", Path: "a.py", Diagnostics: []string{"unused x"}}
 	tests := []struct {
-		name, action string
-		wantEdits    bool
-		wantIn       []string
-		wantErrField string
+		name, action  string
+		wantPlacement string
+		wantIn        []string
+		wantErrField  string
 	}{
-		{"builtin fix", "fix", true, []string{ActionMarker + "fix]", "- unused x", "```python\nx = 1\n```", "File: a.py"}, ""},
-		{"explain", "explain", false, []string{ActionMarker + "explain]"}, ""},
-		{"user action", "custom:0", true, []string{ActionMarker + "custom:0]", "Translate python at a.py to Rust:\n```python\nx = 1\n```\nunused x"}, ""},
-		{"free text", "convert to a list comprehension", true, []string{ActionMarker + "instruction]", "Apply this instruction to the code: convert to a list comprehension"}, ""},
-		{"unknown user action", "custom:3", false, nil, "action"},
-		{"empty", "  ", false, nil, "action"},
+		{"builtin fix", "fix", PlaceReplace, []string{ActionMarker + "fix]", "- unused x", "```python\nx = 1\n```", "File: a.py"}, ""},
+		{"explain", "explain", "", []string{ActionMarker + "explain]"}, ""},
+		{"user action", "custom:0", PlaceReplace, []string{ActionMarker + "custom:0]", "Translate python at a.py to Rust:\n```python\nx = 1\n```\nunused x"}, ""},
+		{"test keeps the code", "test", PlaceAfter, []string{ActionMarker + "test]", "added after this code, which stays"}, ""},
+		{"free text", "convert to a list comprehension", PlaceReplace, []string{ActionMarker + "instruction]", "Apply this instruction to the code: convert to a list comprehension"}, ""},
+		{"unknown user action", "custom:3", "", nil, "action"},
+		{"empty", "  ", "", nil, "action"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := req
 			r.Action = tt.action
-			_, prompt, edits, err := actionPrompt(r, user)
+			system, prompt, placement, err := actionPrompt(r, user)
 			if tt.wantErrField != "" {
 				ie, ok := AsInputError(err)
 				if !ok || ie.Field != tt.wantErrField {
@@ -85,8 +86,8 @@ func TestActionPrompt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if edits != tt.wantEdits {
-				t.Errorf("edits = %v, want %v", edits, tt.wantEdits)
+			if placement != tt.wantPlacement || system != systemFor(placement) {
+				t.Errorf("placement = %q (system %q), want %q", placement, system, tt.wantPlacement)
 			}
 			for _, s := range tt.wantIn {
 				if !contains(prompt, s) {

@@ -554,3 +554,40 @@ func TestConversationTooLongDropsOldestTurns(t *testing.T) {
 		t.Error("a prompt larger than every window alone succeeded")
 	}
 }
+
+// "test" keeps the code: its result is the tests alone, to add after the
+// range (Placement "after"); "document" is the code with its docs, a full
+// replacement.
+func TestRunActionPlacement(t *testing.T) {
+	f := newFixture(t)
+	svc := f.service(t)
+	code := "func add(a, b int) int { return a + b }\n"
+	tests := []struct {
+		action, placement string
+		want              string
+	}{
+		{"test", server.PlaceAfter, "// llxprt-demo: test (simulated tests for the 1 line(s) above)\n"},
+		{"document", server.PlaceReplace, "// llxprt-demo: document\n" + code},
+	}
+	for _, tt := range tests {
+		res, err := svc.RunAction(t.Context(), server.ActionRequest{Action: tt.action, Code: code, Language: "go"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Placement != tt.placement || res.Code != tt.want {
+			t.Errorf("%s: placement %q code %q, want %q %q", tt.action, res.Placement, res.Code, tt.placement, tt.want)
+		}
+	}
+	for _, a := range svc.Actions(false) {
+		want := server.PlaceReplace
+		switch a.ID {
+		case "test":
+			want = server.PlaceAfter
+		case "explain":
+			want = ""
+		}
+		if a.Placement != want {
+			t.Errorf("action %s: placement %q, want %q", a.ID, a.Placement, want)
+		}
+	}
+}

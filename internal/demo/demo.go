@@ -9,7 +9,9 @@
 // conversation. A code-action prompt (it starts with server.ActionMarker)
 // gets one fenced block: the given code with a marker comment line on top,
 // "// llxprt-demo: <action>" in the code's comment syntax, so a test can
-// assert the edit. Outages are switched on with [Env.SetScene].
+// assert the edit; for "test", whose code is added after the original, the
+// block is that marker line alone ("// llxprt-demo: test (simulated tests
+// for the N line(s) above)"). Outages are switched on with [Env.SetScene].
 package demo
 
 import (

@@ -37,6 +37,12 @@ func Reply(vendor string, rec providertest.Recorded) string {
 				"this is where the model explains what the code does.)", n, orDefault(lang, "code"), vendor, model)
 		}
 		indent := leading(firstLine(code))
+		if id == "test" {
+			// Tests are added after the code, not in its place: answer
+			// with a stand-in for them alone.
+			n := strings.Count(strings.TrimRight(code, "\n"), "\n") + 1
+			return fmt.Sprintf("Here are the tests.\n\n```%s\n%s%s llxprt-demo: test (simulated tests for the %d line(s) above)\n```\n", lang, indent, comment(lang), n)
+		}
 		return fmt.Sprintf("Here is the result.\n\n```%s\n%s%s llxprt-demo: %s\n%s\n```\n", lang, indent, comment(lang), id, strings.TrimRight(code, "\n"))
 	}
 	prompt := strings.TrimSpace(last)

@@ -172,11 +172,16 @@ func (s *langServer) runAction(ctx context.Context, method string, data actionDa
 	return res, s.editFor(d, data, res), nil
 }
 
-// editFor builds the edit replacing exactly data.Range with the result's
-// code. Rewrites carry a change annotation needing confirmation when the
-// client supports it (VS Code then shows a refactor preview).
+// editFor builds the edit: replacing exactly data.Range with the result's
+// code, or, for code placed after the range (generated tests), inserting it
+// at the range's end with the code left as it was. Rewrites carry a change
+// annotation needing confirmation when the client supports it (VS Code then
+// shows a refactor preview).
 func (s *langServer) editFor(d *document, data actionData, res *server.ActionResult) *protocol.WorkspaceEdit {
 	edit := protocol.TextEdit{Range: data.Range, NewText: res.Code}
+	if res.Placement == server.PlaceAfter {
+		edit = insertAfter(d, data.Range.End, res.Code)
+	}
 	caps := s.capabilities()
 	if !caps.annotations || !strings.HasPrefix(data.Kind, "refactor") {
 		return &protocol.WorkspaceEdit{Changes: map[uri.URI][]protocol.TextEdit{d.uri: {edit}}}
@@ -193,6 +198,77 @@ func (s *langServer) editFor(d *document, data actionData, res *server.ActionRes
 			id: {Label: data.Title, NeedsConfirmation: ptr(true), Description: &desc},
 		},
 	}
+}
+
+// insertAfter builds the edit adding code at end (a range's end, already
+// validated) with one blank line between it and the text before, and one
+// between it and more text after, in the document's line ending. An
+// insertion rather than a replacement of the range with code + tests: the
+// user's code is untouched (no reindent, no risk of a changed byte) and the
+// client's preview shows only what is added.
+func insertAfter(d *document, end protocol.Position, code string) protocol.TextEdit {
+	nl := "\n"
+	if strings.Contains(d.text, "\r\n") {
+		nl = "\r\n"
+	}
+	off, _ := d.offset(end)
+	before, after := d.text[:off], d.text[off:]
+	atLineStart := before == "" || endsLine(before)
+	var b strings.Builder
+	switch {
+	case !atLineStart:
+		// The range ends inside a line: end it, then a blank line.
+		b.WriteString(nl + nl)
+	case before != "" && !endsLine(trimLineBreak(before)):
+		// The range ends with its last line's break: add the blank line.
+		b.WriteString(nl)
+	}
+	b.WriteString(strings.TrimRight(code, "\r\n"))
+	rest, brk := cutLineBreak(after)
+	switch {
+	case atLineStart:
+		// The tests end their own line; a blank one follows when more text
+		// does, unless it starts with a blank line already.
+		b.WriteString(nl)
+		if after != "" && !brk {
+			b.WriteString(nl)
+		}
+	case brk:
+		// The range's own line break follows the tests; a blank line
+		// separates them from the next line when it has text.
+		if _, blank := cutLineBreak(rest); rest != "" && !blank {
+			b.WriteString(nl)
+		}
+	case after != "":
+		// Text follows on the same line: it moves below the tests.
+		b.WriteString(nl + nl)
+	}
+	return protocol.TextEdit{Range: protocol.Range{Start: end, End: end}, NewText: b.String()}
+}
+
+// endsLine reports whether s ends with a line break.
+func endsLine(s string) bool {
+	return strings.HasSuffix(s, "\n") || strings.HasSuffix(s, "\r")
+}
+
+// trimLineBreak removes one trailing line break.
+func trimLineBreak(s string) string {
+	for _, br := range []string{"\r\n", "\n", "\r"} {
+		if r, ok := strings.CutSuffix(s, br); ok {
+			return r
+		}
+	}
+	return s
+}
+
+// cutLineBreak removes a leading line break ("\r\n", "\n" or "\r").
+func cutLineBreak(s string) (rest string, found bool) {
+	for _, br := range []string{"\r\n", "\n", "\r"} {
+		if r, ok := strings.CutPrefix(s, br); ok {
+			return r, true
+		}
+	}
+	return s, false
 }
 
 // docPath is the file path of a file: URI, else the URI itself.

@@ -226,3 +226,53 @@ func jsonEqual(t *testing.T, want string, got []byte) bool {
 	}
 	return cmp.Equal(w, g)
 }
+
+// "Generate tests" keeps the code: the edit inserts the tests after the
+// range with one blank line between, whether the range ends at a line's end
+// (the cursor line) or at the start of the next line (whole lines selected).
+func TestResolveTestInsertsAfterTheRange(t *testing.T) {
+	const tests = "func TestAdd(t *testing.T) {}\n"
+	cases := []struct {
+		name string
+		sel  rng
+		want string // JSON of the expected edit
+	}{
+		{
+			name: "cursor line",
+			sel:  rng{pos{4, 0}, pos{4, 0}},
+			want: `{"changes":{"file:///tmp/x/main.go":[{"range":{"start":{"line":4,"character":1},"end":{"line":4,"character":1}},"newText":"\n\nfunc TestAdd(t *testing.T) {}"}]}}`,
+		},
+		{
+			name: "cursor line with code below",
+			sel:  rng{pos{2, 3}, pos{2, 3}},
+			want: `{"changes":{"file:///tmp/x/main.go":[{"range":{"start":{"line":2,"character":24},"end":{"line":2,"character":24}},"newText":"\n\nfunc TestAdd(t *testing.T) {}\n"}]}}`,
+		},
+		{
+			name: "whole lines",
+			sel:  rng{pos{2, 0}, pos{5, 0}},
+			want: `{"changes":{"file:///tmp/x/main.go":[{"range":{"start":{"line":5,"character":0},"end":{"line":5,"character":0}},"newText":"\nfunc TestAdd(t *testing.T) {}\n"}]}}`,
+		},
+		{
+			name: "whole lines and a blank one",
+			sel:  rng{pos{0, 0}, pos{2, 0}},
+			want: `{"changes":{"file:///tmp/x/main.go":[{"range":{"start":{"line":2,"character":0},"end":{"line":2,"character":0}},"newText":"func TestAdd(t *testing.T) {}\n\n"}]}}`,
+		},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newFake()
+			b.run = func(ctx context.Context, req server.ActionRequest) (*server.ActionResult, error) {
+				return &server.ActionResult{Code: tests, Placement: server.PlaceAfter}, nil
+			}
+			s := start(t, b, true, false, false)
+			s.open(docURI, "go", goSrc)
+			var acts []listedAction
+			s.mustCall("textDocument/codeAction", codeActionParams(tt.sel, nil), &acts)
+			var resolved listedAction
+			s.mustCall("codeAction/resolve", acts[1], &resolved) // LLxprt: Generate tests
+			if !jsonEqual(t, tt.want, resolved.Edit) {
+				t.Errorf("edit:\n got %s\nwant %s", resolved.Edit, tt.want)
+			}
+		})
+	}
+}

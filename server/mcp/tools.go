@@ -61,7 +61,9 @@ type codeActionArgs struct {
 }
 
 type codeActionOut struct {
-	Code        string          `json:"code"`
+	Code string `json:"code" jsonschema:"With placement replace, the code to put in place of the original; with placement after (test), the code to add after the original, which stays."`
+	// Placement is "replace" or "after"; absent for explain.
+	Placement   string          `json:"placement,omitempty" jsonschema:"replace: code replaces the original; after: code (the generated tests) goes after the original, which is kept; absent for explain."`
 	Explanation string          `json:"explanation,omitempty"`
 	Provider    string          `json:"provider"`
 	Model       string          `json:"model"`
@@ -137,7 +139,7 @@ func (h *handler) addTools() {
 		mcpgo.WithDescription("Ask every provider/model of the active profile the same question in parallel and get each answer labelled, for a second and third opinion in one call."),
 		mcpgo.WithInputSchema[consensusArgs](), calls("Consensus")), h.consensus)
 	h.srv.AddTool(mcpgo.NewTool("code_action",
-		mcpgo.WithDescription("Run a code action on a piece of code: fix (with diagnostics), refactor, document, test, explain, or a free-text instruction. Returns the new code (only the code, ready to replace the original), or the explanation for explain."),
+		mcpgo.WithDescription("Run a code action on a piece of code: fix (with diagnostics), refactor, document, test, explain, or a free-text instruction. Returns only code, no markdown: for test, the tests to add after the original code (which stays, placement \"after\"); for the others, the code to replace the original with (placement \"replace\"); for explain, the explanation."),
 		mcpgo.WithInputSchema[codeActionArgs](), mcpgo.WithOutputSchema[codeActionOut](), calls("Code action")), h.codeAction)
 	h.srv.AddTool(mcpgo.NewTool("profile_list",
 		mcpgo.WithDescription("List the saved routing profiles: name, format, policy, buckets (provider/model), validity, and which one is active and which is the default."),
@@ -322,7 +324,7 @@ func (h *handler) codeAction(ctx context.Context, req mcpgo.CallToolRequest) (*m
 		return h.callError(ctx, err)
 	}
 	h.logAttempts(level, res.Attempts)
-	out := codeActionOut{Code: res.Code, Explanation: res.Explanation, Provider: res.Provider, Model: res.Model, Bucket: res.Bucket,
+	out := codeActionOut{Code: res.Code, Placement: res.Placement, Explanation: res.Explanation, Provider: res.Provider, Model: res.Model, Bucket: res.Bucket,
 		Usage: res.Usage, CostUSD: res.CostUSD, Failovers: res.Failovers, Attempts: attempts(res.Attempts)}
 	text := res.Code
 	if text == "" {
