@@ -216,3 +216,56 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Errorf("help: %d %q", r.code, r.stdout)
 	}
 }
+
+// --help, -h and help print the help text to stdout and exit 0, for the
+// binary and for each command; an unknown flag is one line on stderr that
+// points at the help, with exit 2 — never Go's flag dump.
+func TestHelpAndFlagErrors(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	tests := []struct {
+		args   []string
+		code   int
+		stdout []string // substrings
+		stderr string   // substring; "" means stderr must be empty
+	}{
+		{[]string{"--help"}, 0, []string{"Commands:", "profile init"}, ""},
+		{[]string{"-h"}, 0, []string{"Commands:", "profile init"}, ""},
+		{[]string{"help"}, 0, []string{"Commands:", "profile init"}, ""},
+		{[]string{"chat", "--help"}, 0, []string{"llxprt-ls chat", "-session", "-profile-load", "-config-dir"}, ""},
+		{[]string{"chat", "-h"}, 0, []string{"llxprt-ls chat", "-session"}, ""},
+		{[]string{"help", "chat"}, 0, []string{"llxprt-ls chat", "-session"}, ""},
+		{[]string{"status", "--help"}, 0, []string{"llxprt-ls status", "-probe"}, ""},
+		{[]string{"profile", "save", "--help"}, 0, []string{"llxprt-ls profile", "-from"}, ""},
+		{[]string{"profile", "--help"}, 0, []string{"llxprt-ls profile list", "validate FILE"}, ""},
+		{[]string{"auth", "--help"}, 0, []string{"llxprt-ls auth login", "-no-browser"}, ""},
+		{[]string{"demo", "--help"}, 0, []string{"llxprt-ls demo", "-requests"}, ""},
+		{[]string{"lsp", "--help"}, 0, []string{"llxprt-ls lsp", "-demo"}, ""},
+		{[]string{"--nope"}, 2, nil, `-nope; run "llxprt-ls help"`},
+		{[]string{"chat", "--nope", "hi"}, 2, nil, `-nope; run "llxprt-ls help"`},
+		{[]string{"help", "nosuch"}, 2, nil, `unknown command "nosuch"`},
+	}
+	for _, tt := range tests {
+		r := w.run(t, "", tt.args...)
+		if r.code != tt.code {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", tt.args, r.code, tt.code, r.stderr)
+		}
+		for _, want := range tt.stdout {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: stdout lacks %q:\n%s", tt.args, want, r.stdout)
+			}
+		}
+		if tt.stderr == "" {
+			if r.stderr != "" {
+				t.Errorf("%v: stderr %q, want none", tt.args, r.stderr)
+			}
+			continue
+		}
+		if r.stdout != "" {
+			t.Errorf("%v: stdout %q on an error", tt.args, r.stdout)
+		}
+		if !strings.Contains(r.stderr, tt.stderr) || strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stderr, "Usage") {
+			t.Errorf("%v: stderr %q, want one line with %q", tt.args, r.stderr, tt.stderr)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,6 +38,9 @@ func parseGlobal(args []string, stderr io.Writer) (*global, []string, error) {
 	fs := newFlagSet("llxprt-ls", stderr)
 	g.addGlobal(fs)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, &helpRequest{text: usage}
+		}
 		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if err := g.checkLevel(); err != nil {
@@ -45,10 +49,57 @@ func parseGlobal(args []string, stderr io.Writer) (*global, []string, error) {
 	return g, fs.Args(), nil
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that prints nothing itself: a mistake comes
+// back as an error that exitCode prints as one line, and -h/--help as a
+// *helpRequest, instead of the flag package's dump of every flag on stderr.
+// The writer is unused; the signature is kept for the commands' callers.
+func newFlagSet(name string, _ io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
+}
+
+// helpRequest is -h, --help or help: text goes to stdout and the exit code
+// is 0.
+type helpRequest struct{ text string }
+
+func (h *helpRequest) Error() string { return "help requested" }
+
+// commandHelp is each command's synopsis for `llxprt-ls COMMAND --help`,
+// keyed by the first word of the flag set's name.
+var commandHelp = map[string]string{
+	"lsp":     "llxprt-ls lsp [flags]\n\nServe the Language Server Protocol on stdin/stdout; editors start it.",
+	"mcp":     "llxprt-ls mcp [flags]\n\nServe the Model Context Protocol on stdin/stdout (Claude Desktop, agents).",
+	"chat":    "llxprt-ls chat [flags] [PROMPT | -]\n\nAsk a question through the balancer: the answer on stdout, the routing on stderr.\nWith - (or no prompt) the prompt is read from stdin.",
+	"status":  "llxprt-ls status [flags]\n\nOne row per bucket of the active profile; --probe asks each bucket \"Hello, are you working?\" now.",
+	"demo":    "llxprt-ls demo [flags]\n\nWatch failover work on simulated providers with scripted outages (no keys, no network).",
+	"auth":    "llxprt-ls auth login PROVIDER [--no-browser] | status [--json] | logout PROVIDER\n\nOAuth sign-in for the free tiers (Gemini, Qwen).",
+	"profile": "llxprt-ls profile list | show NAME | save NAME --from FILE [--format json|toml] | delete NAME\n                  | default [NAME] | validate FILE | init\n\nManage the saved routing profiles.",
+}
+
+// helpFor is the help of the command whose flags fs holds.
+func helpFor(fs *flag.FlagSet) *helpRequest {
+	name, _, _ := strings.Cut(fs.Name(), " ")
+	var b strings.Builder
+	b.WriteString("Usage: ")
+	if h, ok := commandHelp[name]; ok {
+		b.WriteString(h)
+	} else {
+		b.WriteString("llxprt-ls " + fs.Name() + " [flags]")
+	}
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		b.WriteString("\n\nFlags:\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	} else {
+		b.WriteString("\n")
+	}
+	b.WriteString("\nRun \"llxprt-ls help\" for every command.\n")
+	return &helpRequest{text: b.String()}
 }
 
 // parse parses a command's flags (with the global ones) and returns the
@@ -58,6 +109,9 @@ func (g *global) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpFor(fs)
+			}
 			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
 		args = fs.Args()

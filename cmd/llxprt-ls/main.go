@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -76,7 +77,11 @@ func run(ctx context.Context, args []string, io stdio) int {
 	case "version", "--version", "-v":
 		err = runVersion(io)
 	case "help", "-h", "--help":
-		fmt.Fprint(io.out, usage)
+		if len(rest) > 0 && cmd == "help" {
+			// help COMMAND is COMMAND --help.
+			return run(ctx, []string{rest[0], "--help"}, io)
+		}
+		err = &helpRequest{text: usage}
 	default:
 		err = fmt.Errorf("%w: unknown command %q; run \"llxprt-ls help\"", errUsage, cmd)
 	}
@@ -91,13 +96,21 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
 func exitCode(io stdio, err error) int {
 	var ec exitError
+	var help *helpRequest
 	switch {
 	case err == nil:
+		return 0
+	case errors.As(err, &help):
+		fmt.Fprint(io.out, help.text)
 		return 0
 	case errors.As(err, &ec):
 		return int(ec)
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(io.err, "llxprt-ls: %v\n", err)
+		msg := err.Error()
+		if !strings.Contains(msg, "llxprt-ls help") {
+			msg += `; run "llxprt-ls help"`
+		}
+		fmt.Fprintf(io.err, "llxprt-ls: %s\n", msg)
 		return 2
 	}
 	fmt.Fprintf(io.err, "llxprt-ls: %v\n", err)

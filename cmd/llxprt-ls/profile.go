@@ -19,6 +19,9 @@ func runProfile(ctx context.Context, g *global, args []string, io stdio) error {
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("profile "+sub, io.err)
+	if sub == "-h" || sub == "--help" || sub == "-help" || sub == "help" {
+		return helpFor(newFlagSet("profile", io.err))
+	}
 	var from, format string
 	var asJSON bool
 	if sub == "save" {
