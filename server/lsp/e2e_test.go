@@ -244,6 +244,9 @@ func startBinary(t *testing.T, fakes map[string]*providertest.Server, def string
 	}
 	writeFile(t, filepath.Join(dir, "settings.json"), fmt.Sprintf(`{"defaultProfile":%q}`, def))
 	cmd := exec.CommandContext(t.Context(), bin, "--config-dir", dir, "--log-level", "debug", "lsp")
+	// A race-enabled binary otherwise sleeps a second at exit;
+	// halt_on_error makes a race in the child end it with a failure.
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0 halt_on_error=1")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
