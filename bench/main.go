@@ -185,7 +185,7 @@ func overhead(ctx context.Context, e *env, fake *providertest.Server, doc map[st
 		}{mode, s})
 	}
 	var out []Load
-	for _, c := range []struct{ conc, full, quick int }{{1, 1500, 150}, {16, 4000, 400}, {256, 6000, 768}} {
+	for _, c := range []struct{ conc, full, quick int }{{1, 1500, 100}, {16, 4000, 300}, {256, 6000, 512}} {
 		for _, p := range paths {
 			fmt.Fprintf(os.Stderr, "overhead: %s c=%d …\n", p.name, c.conc)
 			out = append(out, runLoad(ctx, p.name, p.r, c.conc, e.n(c.full, c.quick)))

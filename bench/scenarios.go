@@ -176,7 +176,7 @@ func hedging(ctx context.Context, e *env, healthy *providertest.Server) ([]Hedge
 		if err != nil {
 			return nil, err
 		}
-		_, total, _, _ := samples(ctx, b, e.n(400, 80))
+		_, total, _, _ := samples(ctx, b, e.n(400, 60))
 		out = append(out, Hedge{Setting: name, Latency: dist(total)})
 	}
 	return out, nil
@@ -196,7 +196,7 @@ func startup(ctx context.Context, e *env, doc map[string]any) ([]Startup, error)
 	var out []Startup
 	for _, mode := range []string{"lsp", "mcp"} {
 		var ds []time.Duration
-		for range e.n(15, 5) {
+		for range e.n(15, 3) {
 			s, err := newStdio(ctx, e.bin, mode, cfg)
 			if err != nil {
 				return nil, err
@@ -230,7 +230,7 @@ func memory(ctx context.Context, e *env, doc map[string]any) (Memory, error) {
 	if err != nil {
 		return Memory{}, err
 	}
-	n := e.n(10000, 1000)
+	n := e.n(10000, 500)
 	l := runLoad(ctx, "lsp", s, 16, n)
 	if l.Errors > 0 {
 		return Memory{}, fmt.Errorf("bench: memory run: %d errors, first: %s", l.Errors, l.FirstError)
@@ -324,7 +324,7 @@ func paced(ctx context.Context, e *env) ([]Paced, error) {
 	var out []Paced
 	for _, p := range paths {
 		samples(ctx, p.r, 5)
-		t, _, errs, first := samples(ctx, p.r, e.n(100, 25))
+		t, _, errs, first := samples(ctx, p.r, e.n(100, 15))
 		if errs > 0 {
 			return nil, fmt.Errorf("bench: paced %s: %d errors, first: %v", p.name, errs, first)
 		}
