@@ -1,13 +1,14 @@
 package balancer
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/llxprt/llxprt-ls/providers"
 )
 
 // Settings tune one balancer. Every field names the profile key it comes
@@ -198,28 +199,14 @@ func (s Settings) normalized() Settings {
 	return s
 }
 
+// numberSetting reads a number, also written as a string ("30000"), as
+// hand-edited profiles sometimes have it.
 func numberSetting(k string, v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case float32:
-		return float64(n), true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case int32:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+	if str, ok := v.(string); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(str), 64)
 		return f, err == nil
 	}
-	return 0, false
+	return providers.Number(v)
 }
 
 func intSetting(k string, v any, floor int) (int, error) {

@@ -158,7 +158,9 @@ func (p Params) ThinkingEnabled() bool {
 	return p.Thinking != nil && p.Thinking.Type != "disabled"
 }
 
-func number(v any) (float64, bool) {
+// Number reads a number decoded from JSON or TOML (float64, int64,
+// json.Number …); profile settings and modelParams share it.
+func Number(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
 		return n, true
@@ -170,6 +172,8 @@ func number(v any) (float64, bool) {
 		return float64(n), true
 	case int32:
 		return float64(n), true
+	case uint64:
+		return float64(n), true
 	case json.Number:
 		f, err := n.Float64()
 		return f, err == nil
@@ -178,7 +182,7 @@ func number(v any) (float64, bool) {
 }
 
 func floatParam(k string, v any) (*float64, error) {
-	f, ok := number(v)
+	f, ok := Number(v)
 	if !ok {
 		return nil, fmt.Errorf("modelParams.%s: want a number, got %T %v", k, v, v)
 	}
@@ -186,7 +190,7 @@ func floatParam(k string, v any) (*float64, error) {
 }
 
 func intParam(k string, v any) (*int64, error) {
-	f, ok := number(v)
+	f, ok := Number(v)
 	if !ok || f != math.Trunc(f) {
 		return nil, fmt.Errorf("modelParams.%s: want a whole number, got %v", k, v)
 	}
