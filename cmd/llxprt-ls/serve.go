@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rs/zerolog"
+
+	"github.com/llxprt/llxprt-ls/server"
 	"github.com/llxprt/llxprt-ls/server/lsp"
 	"github.com/llxprt/llxprt-ls/server/mcp"
 )
@@ -14,16 +17,31 @@ import (
 // runLSP serves LSP on stdin/stdout; the exit code follows the spec (0
 // after shutdown then exit, 1 otherwise).
 func runLSP(ctx context.Context, g *global, args []string, io stdio) error {
+	return runServer(ctx, g, "lsp", args, io, serveLSP)
+}
+
+// runMCP serves MCP on stdin/stdout until stdin ends.
+func runMCP(ctx context.Context, g *global, args []string, io stdio) error {
+	return runServer(ctx, g, "mcp", args, io, serveMCP)
+}
+
+// frontEnd serves one protocol on stdin/stdout over a ready Service.
+type frontEnd func(ctx context.Context, svc *server.Service, io stdio, log zerolog.Logger) error
+
+// runServer parses the serving flags, then serves with fe.
+func runServer(ctx context.Context, g *global, name string, args []string, io stdio, fe frontEnd) error {
 	var sf serveFlags
-	fs := newFlagSet("lsp", io.err)
+	fs := newFlagSet(name, io.err)
 	sf.add(fs)
 	if _, err := g.parse(fs, args); err != nil {
 		return err
 	}
-	return serveLSP(ctx, g, sf, io)
+	return serve(ctx, g, sf, io, fe)
 }
 
-func serveLSP(ctx context.Context, g *global, sf serveFlags, io stdio) error {
+// serve opens the log (stderr or --log-file, never stdout) and the Service
+// every front end shares, and runs fe until the client goes away.
+func serve(ctx context.Context, g *global, sf serveFlags, io stdio, fe frontEnd) error {
 	log, closeLog, err := g.logger(io.err, "info")
 	if err != nil {
 		return err
@@ -34,6 +52,10 @@ func serveLSP(ctx context.Context, g *global, sf serveFlags, io stdio) error {
 		return err
 	}
 	defer done()
+	return fe(ctx, svc, io, log)
+}
+
+func serveLSP(ctx context.Context, svc *server.Service, io stdio, log zerolog.Logger) error {
 	code, err := lsp.Serve(ctx, svc, io.in, io.out, log)
 	if err != nil {
 		log.Error().Err(err).Msg("lsp ended")
@@ -44,28 +66,7 @@ func serveLSP(ctx context.Context, g *global, sf serveFlags, io stdio) error {
 	return nil
 }
 
-// runMCP serves MCP on stdin/stdout until stdin ends.
-func runMCP(ctx context.Context, g *global, args []string, io stdio) error {
-	var sf serveFlags
-	fs := newFlagSet("mcp", io.err)
-	sf.add(fs)
-	if _, err := g.parse(fs, args); err != nil {
-		return err
-	}
-	return serveMCP(ctx, g, sf, io)
-}
-
-func serveMCP(ctx context.Context, g *global, sf serveFlags, io stdio) error {
-	log, closeLog, err := g.logger(io.err, "info")
-	if err != nil {
-		return err
-	}
-	defer closeLog()
-	svc, done, err := g.service(ctx, sf, log, true)
-	if err != nil {
-		return err
-	}
-	defer done()
+func serveMCP(ctx context.Context, svc *server.Service, io stdio, log zerolog.Logger) error {
 	return mcp.Serve(ctx, svc, io.in, io.out, log)
 }
 
@@ -84,9 +85,9 @@ func runBare(ctx context.Context, g *global, io stdio) error {
 	}
 	io.in = br
 	if proto == "lsp" {
-		return serveLSP(ctx, g, serveFlags{}, io)
+		return serve(ctx, g, serveFlags{}, io, serveLSP)
 	}
-	return serveMCP(ctx, g, serveFlags{}, io)
+	return serve(ctx, g, serveFlags{}, io, serveMCP)
 }
 
 // sniff peeks past leading white space at the first byte without consuming it.
