@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,12 +42,17 @@ func start(t *testing.T, mode, cfg string, extra ...string) *Proc {
 		framing = MCP
 	}
 	args := append([]string{"--config-dir", cfg, "--log-level", "warn", mode}, extra...)
-	p, err := Start(binary, framing, args, "GOTRACEBACK=all")
+	// GOTRACEBACK=all lets a SIGQUIT dump count goroutines; a race binary
+	// otherwise sleeps a second at exit.
+	p, err := Start(binary, framing, args, "GOTRACEBACK=all", "GORACE=atexit_sleep_ms=0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		_ = p.Close(10 * time.Second)
+		if strings.Contains(p.Stderr(), "WARNING: DATA RACE") {
+			t.Errorf("data race in pid %d", p.PID())
+		}
 		if t.Failed() {
 			t.Logf("stderr of pid %d:\n%s", p.PID(), tail(p.Stderr(), 4000))
 		}
