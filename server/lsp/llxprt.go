@@ -128,21 +128,21 @@ func (s *langServer) chat(ctx context.Context, method string, p *chatParams) (an
 	}
 
 	var onDelta func(string)
-	var stream *partial
+	var stream *server.Coalescer
 	if len(p.PartialResultToken) > 0 && string(p.PartialResultToken) != "null" {
 		token := p.PartialResultToken
 		nctx := context.WithoutCancel(ctx)
-		stream = newPartial(func(text string) {
+		stream = server.NewCoalescer(server.CoalesceInterval, func(text string) {
 			s.progressValue(nctx, token, struct {
 				Text string `json:"text"`
 			}{text})
 		})
-		onDelta = stream.add
+		onDelta = stream.Add
 	}
 	pr := s.beginProgress(ctx, tokenOrNil(p.WorkDoneToken), "LLxprt: chat")
 	res, err := s.b.Chat(ctx, req, onDelta)
 	if stream != nil {
-		stream.close() // the last piece goes out before the response
+		stream.Close() // the last piece goes out before the response
 	}
 	pr.end(endMessage(err))
 	if err != nil {

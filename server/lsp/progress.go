@@ -5,98 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 )
 
-// coalesceInterval is the least time between two partial-result
-// notifications of one request: a model streams tokens far faster than an
-// editor needs to repaint, and every notification costs a JSON frame.
-const coalesceInterval = 20 * time.Millisecond
-
 // createTimeout bounds window/workDoneProgress/create: a client that never
 // answers must not hold up the request.
 const createTimeout = 5 * time.Second
-
-// partial coalesces streamed text into $/progress notifications on a
-// partialResultToken: at most one per coalesceInterval, pieces concatenated
-// in order, nothing lost; close sends what is left and returns only when it
-// is written, so the last piece goes out before the response.
-type partial struct {
-	send func(text string)
-
-	// sendMu is held from taking the buffer to writing it, so two flushes
-	// (the timer's and a direct one) cannot overtake each other.
-	sendMu sync.Mutex
-
-	mu     sync.Mutex
-	buf    strings.Builder
-	last   time.Time   // when the last notification was taken
-	timer  *time.Timer // a pending flush, if any
-	closed bool
-}
-
-func newPartial(send func(string)) *partial { return &partial{send: send} }
-
-// add queues a piece: sent at once if the last notification is old enough,
-// else by a timer when it is.
-func (p *partial) add(text string) {
-	if text == "" {
-		return
-	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return
-	}
-	p.buf.WriteString(text)
-	if p.timer != nil {
-		p.mu.Unlock()
-		return
-	}
-	wait := coalesceInterval - time.Since(p.last)
-	if wait > 0 {
-		p.timer = time.AfterFunc(wait, func() { p.flush(true) })
-		p.mu.Unlock()
-		return
-	}
-	p.mu.Unlock()
-	p.flush(false)
-}
-
-func (p *partial) flush(fromTimer bool) {
-	p.sendMu.Lock()
-	defer p.sendMu.Unlock()
-	p.mu.Lock()
-	if fromTimer {
-		p.timer = nil
-	}
-	text := p.buf.String()
-	p.buf.Reset()
-	if text != "" {
-		p.last = time.Now()
-	}
-	p.mu.Unlock()
-	if text != "" {
-		p.send(text)
-	}
-}
-
-// close sends the rest; later pieces are dropped.
-func (p *partial) close() {
-	p.mu.Lock()
-	p.closed = true
-	if p.timer != nil {
-		p.timer.Stop()
-		p.timer = nil
-	}
-	p.mu.Unlock()
-	p.flush(false)
-}
 
 // progress is one work-done progress: begin, then end, both sent on a
 // context that outlives the request so "end" goes out even after a cancel.

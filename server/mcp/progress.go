@@ -2,31 +2,26 @@ package mcp
 
 import (
 	"context"
-	"strings"
 	"sync"
-	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/llxprt/llxprt-ls/server"
 )
 
-// coalesce is the longest streamed text waits before it goes out as a
-// progress notification: one notification per token would flood the client
-// with tiny messages.
-const coalesce = 20 * time.Millisecond
-
 // progress sends a call's streamed text as notifications/progress on the
-// call's progress token: "progress" counts the characters so far (it must
-// grow), "message" carries the new text. Without a token it does nothing.
+// call's progress token, batched by a [server.Coalescer] (the first piece at
+// once, then at most one notification per interval): "progress" counts the
+// characters so far (it must grow), "message" carries the new text. Without
+// a token it does nothing.
 type progress struct {
 	h     *handler
 	ctx   context.Context
 	token mcpgo.ProgressToken
+	c     *server.Coalescer
 
-	mu      sync.Mutex
-	pending strings.Builder
+	totalMu sync.Mutex
 	total   int
-	timer   *time.Timer
-	closed  bool
 }
 
 func (h *handler) progress(ctx context.Context, req mcpgo.CallToolRequest) *progress {
@@ -34,46 +29,31 @@ func (h *handler) progress(ctx context.Context, req mcpgo.CallToolRequest) *prog
 	if req.Params.Meta != nil {
 		p.token = req.Params.Meta.ProgressToken
 	}
+	if p.token != nil {
+		p.c = server.NewCoalescer(server.CoalesceInterval, p.send)
+	}
 	return p
 }
 
 // add takes one delta; it is called from the request's goroutine.
 func (p *progress) add(text string) {
-	if p.token == nil || text == "" {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return
-	}
-	p.pending.WriteString(text)
-	p.total += len([]rune(text))
-	if p.timer == nil {
-		p.timer = time.AfterFunc(coalesce, p.flush)
+	if p.c != nil {
+		p.c.Add(text)
 	}
 }
 
-// flush sends what is pending.
-func (p *progress) flush() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.sendLocked()
-}
-
-func (p *progress) sendLocked() {
-	p.timer = nil
-	if p.pending.Len() == 0 {
-		return
-	}
-	msg := p.pending.String()
-	p.pending.Reset()
+// send writes one notification; the Coalescer never runs two at once.
+func (p *progress) send(msg string) {
+	p.totalMu.Lock()
+	p.total += len([]rune(msg))
+	total := p.total
+	p.totalMu.Unlock()
 	if p.ctx.Err() != nil {
 		return // the caller is gone; nobody wants the rest
 	}
 	if err := p.h.notify(string(mcpgo.MethodNotificationProgress), map[string]any{
 		"progressToken": p.token,
-		"progress":      p.total,
+		"progress":      total,
 		"message":       msg,
 	}); err != nil {
 		p.h.log.Debug().Err(err).Msg("mcp: progress not sent")
@@ -83,14 +63,7 @@ func (p *progress) sendLocked() {
 // close sends the rest synchronously, so every progress notification goes
 // out before the result.
 func (p *progress) close() {
-	if p.token == nil {
-		return
+	if p.c != nil {
+		p.c.Close()
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.timer != nil {
-		p.timer.Stop()
-	}
-	p.sendLocked()
-	p.closed = true
 }

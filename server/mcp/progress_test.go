@@ -11,6 +11,8 @@ import (
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/llxprt/llxprt-ls/server"
 	"github.com/rs/zerolog"
 )
 
@@ -26,8 +28,10 @@ func TestProgressCoalescesAndFlushesBeforeClose(t *testing.T) {
 			p.add(s)
 		}
 		synctest.Wait()
-		if got := written(lw); got != "" {
-			t.Fatalf("sent before the coalescing window: %q", got)
+		// The first piece goes out at once (no added time to first token);
+		// the next ones wait for the coalescing window.
+		if got := written(lw); !strings.Contains(got, `"message":"a"`) || strings.Contains(got, `"b`) {
+			t.Fatalf("before the coalescing window: %q", got)
 		}
 		waitWindow()
 		p.add("d")
@@ -53,8 +57,8 @@ func TestProgressCoalescesAndFlushesBeforeClose(t *testing.T) {
 			msgs = append(msgs, m.Params.Message)
 			progress = append(progress, m.Params.Progress)
 		}
-		if strings.Join(msgs, "|") != "abc|d" || progress[0] != 3 || progress[1] != 4 {
-			t.Errorf("messages %q progress %v, want [abc d] [3 4]", msgs, progress)
+		if strings.Join(msgs, "|") != "a|bc|d" || len(progress) != 3 || progress[0] != 1 || progress[1] != 3 || progress[2] != 4 {
+			t.Errorf("messages %q progress %v, want [a bc d] [1 3 4]", msgs, progress)
 		}
 		p.add("late")
 		if strings.Contains(written(lw), "late") {
@@ -77,7 +81,7 @@ func TestProgressWithoutTokenSendsNothing(t *testing.T) {
 // waitWindow lets the fake clock pass the coalescing window inside a
 // synctest bubble and the timer's flush run.
 func waitWindow() {
-	<-time.After(coalesce + time.Millisecond)
+	<-time.After(server.CoalesceInterval + time.Millisecond)
 	synctest.Wait()
 }
 
