@@ -69,4 +69,3 @@ func TestCoalescerKeepsEverything(t *testing.T) {
 		}
 	})
 }
-
