@@ -226,6 +226,7 @@ func (s *Service) build(ctx context.Context, name string, p *profile.Profile) *a
 func (s *Service) Close() error {
 	s.cancel()
 	s.watchWG.Wait()
+	s.sessions.wait()
 	return nil
 }
 

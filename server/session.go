@@ -66,16 +66,22 @@ const maxCached = 256
 
 // sessions keeps conversations in memory and on disk under dir, one file
 // <id>.jsonl per session. Each turn is appended with one write(2) of one
-// complete line on an O_APPEND descriptor and fsynced, so concurrent
-// processes never interleave inside a line and a crash can tear at most the
-// last line, which is ignored on load.
+// complete line on an O_APPEND descriptor, so concurrent processes never
+// interleave inside a line and a crash can tear at most the last line, which
+// is ignored on load. The fsync runs after the reply (see append).
 type sessions struct {
 	dir string // "" keeps sessions in memory only
 	max int
 
+	// syncs tracks the fsyncs still running; wait blocks on them.
+	syncs sync.WaitGroup
+
 	mu   sync.Mutex
 	byID map[string]*session
 }
+
+// wait blocks until every fsync started by append has finished.
+func (ss *sessions) wait() { ss.syncs.Wait() }
 
 func newSessions(dir string, max int) *sessions {
 	return &sessions{dir: dir, max: max, byID: map[string]*session{}}
@@ -187,16 +193,21 @@ func (ss *sessions) append(id string, s *session, t turn) error {
 		if err != nil {
 			return fmt.Errorf("server: open session %s: %w", id, err)
 		}
-		_, werr := f.Write(line)
-		if werr == nil {
-			werr = f.Sync()
+		if _, err := f.Write(line); err != nil {
+			f.Close()
+			return fmt.Errorf("server: save session %s: %w", id, err)
 		}
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return fmt.Errorf("server: save session %s: %w", id, werr)
-		}
+		// Once written, the line is in the kernel: other processes read it
+		// and a crash of this one loses nothing. The fsync only guards
+		// against the machine losing power and costs about 1 ms, most of a
+		// chat's overhead over stdio (bench/README.md), so it runs off the
+		// reply path; Service.Close waits for it.
+		ss.syncs.Add(1)
+		go func() {
+			defer ss.syncs.Done()
+			_ = f.Sync()
+			_ = f.Close()
+		}()
 		// Pick up our own line (and any another process wrote before it).
 		if err := ss.refresh(id, s); err != nil {
 			return err
