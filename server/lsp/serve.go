@@ -48,7 +48,7 @@ func Serve(ctx context.Context, b Backend, in io.Reader, out io.Writer, logger z
 	defer cancel()
 
 	logger = logger.With().Str("component", "lsp").Logger()
-	stream := newStream(jsonrpc2.NewHeaderStream(&pipe{in: in, out: out}), logger)
+	stream := newStream(jsonrpc2.NewHeaderStream(&pipe{in: newLimitReader(in, MaxMessageBytes), closer: in, out: out}), logger)
 	conn := jsonrpc2.NewConn(stream, jsonrpc2.WithCodec(codec{}))
 	s := newServer(b, conn, logger)
 	ctx = protocol.WithClient(ctx, s.client)
@@ -81,18 +81,19 @@ func Serve(ctx context.Context, b Backend, in io.Reader, out io.Writer, logger z
 // pipe joins the two halves of stdio into the ReadWriteCloser jsonrpc2
 // wants. Close closes whichever halves can be closed.
 type pipe struct {
-	in  io.Reader
-	out io.Writer
+	in     io.Reader
+	closer io.Reader // the original input, closed by Close
+	out    io.Writer
 }
 
 func (p *pipe) Read(b []byte) (int, error)  { return p.in.Read(b) }
 func (p *pipe) Write(b []byte) (int, error) { return p.out.Write(b) }
 func (p *pipe) Close() error {
 	var errs []error
-	if c, ok := p.in.(io.Closer); ok {
+	if c, ok := p.closer.(io.Closer); ok {
 		errs = append(errs, c.Close())
 	}
-	if c, ok := p.out.(io.Closer); ok && any(p.out) != any(p.in) {
+	if c, ok := p.out.(io.Closer); ok && any(p.out) != any(p.closer) {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)

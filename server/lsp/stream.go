@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/rs/zerolog"
 	"go.lsp.dev/jsonrpc2"
@@ -60,6 +61,9 @@ func (s *stream) WriteFrame(ctx context.Context, data []byte) (int64, error) {
 // checkFrame reports what jsonrpc2 would fail on, as a JSON-RPC error code
 // and message; code 0 means the frame is fine.
 func checkFrame(frame []byte) (jsonrpc2.Code, string) {
+	if rest, ok := bytes.CutPrefix(frame, []byte(oversizeKey)); ok {
+		return jsonrpc2.InvalidRequest, fmt.Sprintf("lsp: message of %s bytes is larger than the %d MiB limit; send less (a file or selection in pieces)", bytes.TrimSuffix(rest, []byte("}")), MaxMessageBytes>>20)
+	}
 	trimmed := bytes.TrimSpace(frame)
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		// A batch: jsonrpc2 answers its members itself, but only if it parses.
