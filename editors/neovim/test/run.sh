@@ -86,7 +86,7 @@ fi
 # ---- the slow provider and a config dir with a saved "slow" profile on it --------------------------
 CFG="$WORK/cfg"; WS="$WORK/ws"
 mkdir -p "$CFG/profiles" "$WS" "$WORK/xdg"/{config,data,state,cache}
-setsid "$WORK/bin/slowfake" --stats "$WORK/stats.json" --last "$WORK/last-request.json" --lifetime 150s </dev/null >"$WORK/fake.url" 2>"$WORK/fake.log" &
+setsid "$WORK/bin/slowfake" --stats "$WORK/stats.json" --last "$WORK/last-request.json" --lifetime 150s --url "$WORK/fake.url" </dev/null >/dev/null 2>"$WORK/fake.log" &
 FAKE_PGID=$!
 for _ in $(seq 1 100); do [[ -s "$WORK/fake.url" && -s "$WORK/stats.json" ]] && break; sleep 0.05; done
 FAKE_URL="$(head -n1 "$WORK/fake.url")"

@@ -34,6 +34,7 @@ func main() {
 	pace := flag.Duration("pace", 80*time.Millisecond, "delay between streamed chunks")
 	lifetime := flag.Duration("lifetime", 3*time.Minute, "exit after this long")
 	last := flag.String("last", "", "file to keep the last request body in (optional)")
+	urlFile := flag.String("url", "", "file to write the fake's base URL to, once it listens")
 	flag.Parse()
 	if *stats == "" {
 		fmt.Fprintln(os.Stderr, "slowfake: --stats FILE is required")
@@ -58,7 +59,10 @@ func main() {
 		}
 		return providertest.Script{Text: pieces, Delay: *pace}
 	})
-	fmt.Println(srv.URL)
+	if err := os.WriteFile(*urlFile, []byte(srv.URL+"\n"), 0o600); err != nil {
+		fmt.Fprintf(os.Stderr, "slowfake: write the URL: %v\n", err)
+		os.Exit(1)
+	}
 
 	done := time.After(*lifetime)
 	sig := make(chan os.Signal, 1)
