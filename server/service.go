@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -76,6 +77,12 @@ type active struct {
 	prof  *profile.Profile
 	built *profile.Built
 	err   error // why the profile could not be built (then built is nil)
+}
+
+// uses reports whether a was built from the saved profile member (a
+// "type": "loadbalancer" profile's members, at any depth).
+func (a *active) uses(member string) bool {
+	return a.built != nil && slices.Contains(a.built.Members, member)
 }
 
 // display is the profile's name as status shows it.
@@ -261,13 +268,18 @@ func (s *Service) balancerFor(ctx context.Context, name string) (*active, error)
 }
 
 // onProfileChange runs for every change of a profile on disk (from the
-// watcher, and after SaveProfile). The active profile is rebuilt; a broken
-// edit keeps the old balancer serving and says so. While no profile works,
+// watcher, and after SaveProfile). The active profile is rebuilt when it,
+// or a member of it when it is a "type": "loadbalancer" profile, changed; a
+// broken edit keeps the old balancer serving and says so. While no profile works,
 // any change retries the default, so `profile init` in a terminal brings a
 // running server to life.
 func (s *Service) onProfileChange(name string) {
 	s.namedMu.Lock()
-	delete(s.named, name)
+	for n, a := range s.named {
+		if n == name || a.uses(name) {
+			delete(s.named, n)
+		}
+	}
 	s.namedMu.Unlock()
 
 	ctx := context.Background()
@@ -276,6 +288,10 @@ func (s *Service) onProfileChange(name string) {
 	cur := s.cur.Load()
 	switch {
 	case cur.name != "" && cur.name == name:
+	case cur.name != "" && cur.uses(name):
+		// A member of the active "type": "loadbalancer" profile changed:
+		// the active profile is what has to be rebuilt.
+		name = cur.name
 	case cur.built == nil && s.opts.Inline == nil:
 		// Nothing usable yet: maybe `profile init` or a save just made one.
 		def := s.opts.Profile

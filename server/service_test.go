@@ -591,3 +591,36 @@ func TestRunActionPlacement(t *testing.T) {
 		}
 	}
 }
+
+// A "type": "loadbalancer" profile is built from other saved profiles: an
+// edit of one of them must reach the running balancer, as an edit of the
+// profile itself does, for the active profile and for one a request names.
+func TestMemberEditRebuildsLoadBalancerProfile(t *testing.T) {
+	f := newFixture(t)
+	f.write(t, "gem", f.single("gemini", "gemini-3-flash-preview", f.env.Gemini.URL))
+	f.write(t, "pool", `{"version": 1, "type": "loadbalancer", "policy": "failover", "profiles": ["gem"]}`)
+	f.write(t, "outer", `{"version": 1, "type": "loadbalancer", "policy": "failover", "profiles": ["pool"]}`)
+	svc := f.service(t)
+	if _, err := svc.LoadProfile(t.Context(), "pool", false); err != nil {
+		t.Fatal(err)
+	}
+	if res := chat(t, svc, server.ChatRequest{Prompt: "a"}); res.Provider != "gemini" {
+		t.Fatalf("before: %s", res.Provider)
+	}
+	if res := chat(t, svc, server.ChatRequest{Prompt: "a", Profile: "outer"}); res.Provider != "gemini" {
+		t.Fatalf("named before: %s", res.Provider)
+	}
+	// SaveProfile goes through the same path as the watcher.
+	if err := svc.SaveProfile("gem", []byte(f.single("openai", "gpt-5.2", f.env.OpenAI.URL))); err != nil {
+		t.Fatal(err)
+	}
+	if res := chat(t, svc, server.ChatRequest{Prompt: "b"}); res.Provider != "openai" {
+		t.Errorf("active profile after its member changed: %s", res.Provider)
+	}
+	if res := chat(t, svc, server.ChatRequest{Prompt: "b", Profile: "outer"}); res.Provider != "openai" {
+		t.Errorf("named profile after its member changed: %s", res.Provider)
+	}
+	if st := svc.Status(); st.Profile != "pool" {
+		t.Errorf("active profile = %s", st.Profile)
+	}
+}
