@@ -168,10 +168,16 @@ func TransportError(provider string, err error) *Error {
 
 // StatusError classifies an HTTP error response. body is the vendor's error
 // message (used to spot context-too-long and Anthropic's overloaded_error),
-// header supplies the retry hints.
+// header supplies the retry hints. Vendors send their rate-limit reset
+// headers on every reply, so only a 429 reads them; any status reads
+// Retry-After and retry-after-ms. (A 503 carrying OpenAI's
+// x-ratelimit-reset-tokens: 6m0s is not a request to wait six minutes.)
 func StatusError(provider string, status int, header http.Header, message string, now time.Time) *Error {
 	e := &Error{Provider: provider, Status: status, Kind: KindForStatus(status, message), Message: Shorten(message, 300)}
-	e.RetryAfter = RetryAfter(header, now)
+	e.RetryAfter = retryAfterHint(header, now)
+	if e.RetryAfter == 0 && status == http.StatusTooManyRequests {
+		e.RetryAfter = rateLimitReset(header, now)
+	}
 	return e
 }
 
@@ -245,6 +251,15 @@ func IsQuotaExhausted(message string) bool {
 // durations such as "6m0s" or "20ms"). The largest reset wins when several
 // limits say so; 0 means no hint.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
+	if d := retryAfterHint(h, now); d > 0 {
+		return d
+	}
+	return rateLimitReset(h, now)
+}
+
+// retryAfterHint reads retry-after-ms and Retry-After (seconds or an HTTP
+// date): an explicit "come back then", whatever the status.
+func retryAfterHint(h http.Header, now time.Time) time.Duration {
 	if h == nil {
 		return 0
 	}
@@ -263,6 +278,14 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 			}
 		}
 	}
+	return 0
+}
+
+// rateLimitReset reads the rate-limit reset headers: the largest reset
+// wins. A bare number is seconds from now, or a Unix time in seconds or
+// milliseconds when it is that large (x-ratelimit-reset as GitHub-style and
+// OpenRouter-style servers send it).
+func rateLimitReset(h http.Header, now time.Time) time.Duration {
 	var best time.Duration
 	for k, vs := range h {
 		lk := strings.ToLower(k)
@@ -276,7 +299,14 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		} else if pd, err := time.ParseDuration(v); err == nil {
 			d = pd
 		} else if s, err := strconv.ParseFloat(v, 64); err == nil {
-			d = time.Duration(s * float64(time.Second))
+			switch {
+			case s >= unixMillisFloor:
+				d = time.UnixMilli(int64(s)).Sub(now)
+			case s >= unixSecondsFloor:
+				d = time.Unix(int64(s), 0).Sub(now)
+			default:
+				d = time.Duration(s * float64(time.Second))
+			}
 		}
 		if d > best {
 			best = d
@@ -284,6 +314,13 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 	}
 	return best
 }
+
+// A bare reset number at least this large is a Unix time, not a delay: 1e9
+// seconds is 2001 (and 31 years as a delay); 1e12 milliseconds is 2001 too.
+const (
+	unixSecondsFloor = 1e9
+	unixMillisFloor  = 1e12
+)
 
 // Shorten trims a vendor message for errors and logs.
 func Shorten(s string, n int) string {

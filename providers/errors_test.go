@@ -60,6 +60,9 @@ func TestRetryAfter(t *testing.T) {
 		{"anthropic reset", http.Header{"Anthropic-Ratelimit-Requests-Reset": {now.Add(20 * time.Second).Format(time.RFC3339)}}, 20 * time.Second},
 		{"openai resets, largest wins", http.Header{"X-Ratelimit-Reset-Requests": {"20ms"}, "X-Ratelimit-Reset-Tokens": {"6m0s"}}, 6 * time.Minute},
 		{"garbage", http.Header{"Retry-After": {"soon"}}, 0},
+		{"reset as unix seconds", http.Header{"X-Ratelimit-Reset": {fmt.Sprint(now.Add(30 * time.Second).Unix())}}, 30 * time.Second},
+		{"reset as unix ms", http.Header{"X-Ratelimit-Reset": {fmt.Sprint(now.Add(1500 * time.Millisecond).UnixMilli())}}, 1500 * time.Millisecond},
+		{"reset as seconds", http.Header{"X-Ratelimit-Reset": {"12"}}, 12 * time.Second},
 	}
 	for _, tt := range tests {
 		if got := RetryAfter(tt.h, now); got != tt.want {
@@ -105,5 +108,37 @@ func TestErrorMessageAndUnwrap(t *testing.T) {
 	}
 	if !strings.HasSuffix(Shorten(strings.Repeat("a", 400), 10), "…") {
 		t.Error("Shorten did not trim")
+	}
+}
+
+// Vendors send rate-limit reset headers on every reply; only a 429 may take
+// them as a hint, or a 503 would cool a bucket down for minutes.
+func TestStatusErrorResetHeadersOnlyFor429(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	resets := http.Header{
+		"X-Ratelimit-Reset-Tokens":           {"6m0s"},
+		"Anthropic-Ratelimit-Tokens-Reset":   {now.Add(time.Minute).Format(time.RFC3339)},
+		"Anthropic-Ratelimit-Requests-Reset": {now.Add(20 * time.Second).Format(time.RFC3339)},
+	}
+	withRetryAfter := resets.Clone()
+	withRetryAfter.Set("Retry-After", "3")
+	tests := []struct {
+		name   string
+		status int
+		h      http.Header
+		want   time.Duration
+	}{
+		{"429 takes the largest reset", 429, resets, 6 * time.Minute},
+		{"503 ignores resets", 503, resets, 0},
+		{"500 ignores resets", 500, resets, 0},
+		{"503 takes Retry-After", 503, withRetryAfter, 3 * time.Second},
+		{"429 prefers Retry-After", 429, withRetryAfter, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := StatusError("p", tt.status, tt.h, "", now).RetryAfter; got != tt.want {
+				t.Errorf("RetryAfter = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

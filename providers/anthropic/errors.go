@@ -97,7 +97,7 @@ func (c *Client) apiError(ae *sdk.Error) *providers.Error {
 			status = http.StatusInternalServerError
 		}
 	} else if ae.Response != nil {
-		header = retryHeaders(status, ae.Response.Header)
+		header = ae.Response.Header
 	}
 	text := msg
 	if typ != "" {
@@ -117,22 +117,6 @@ func (c *Client) apiError(ae *sdk.Error) *providers.Error {
 	}
 	e.Err = ae
 	return e
-}
-
-// retryHeaders picks the headers that hint when to retry. Anthropic sends
-// anthropic-ratelimit-*-reset on every reply, so only a 429 takes them as a
-// hint; any status takes retry-after / retry-after-ms.
-func retryHeaders(status int, h http.Header) http.Header {
-	if status == http.StatusTooManyRequests {
-		return h
-	}
-	out := http.Header{}
-	for _, k := range []string{"Retry-After", "Retry-After-Ms"} {
-		if v := h.Get(k); v != "" {
-			out.Set(k, v)
-		}
-	}
-	return out
 }
 
 // apiMessage digs error.message out of an Anthropic error body; a body that
