@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -48,14 +49,20 @@ func Serve(ctx context.Context, b Backend, in io.Reader, out io.Writer, logger z
 	defer cancel()
 
 	logger = logger.With().Str("component", "lsp").Logger()
-	stream := newStream(jsonrpc2.NewHeaderStream(&pipe{in: newLimitReader(in, MaxMessageBytes), closer: in, out: out}), logger)
+	rw := &pipe{in: newLimitReader(in, MaxMessageBytes), closer: in, out: out, ended: make(chan struct{})}
+	stream := newStream(jsonrpc2.NewHeaderStream(rw), logger)
 	conn := jsonrpc2.NewConn(stream, jsonrpc2.WithCodec(codec{}))
 	s := newServer(b, conn, logger)
 	ctx = protocol.WithClient(ctx, s.client)
 	conn.Go(ctx, s.handler())
 
+	// The end of the input stops the session at once: jsonrpc2 marks the
+	// connection done only when no request is in flight, so waiting for
+	// conn.Done alone would let a running chat go on, and its provider call
+	// with it, for an editor that has gone.
 	select {
 	case <-s.exited:
+	case <-rw.ended:
 	case <-conn.Done():
 	case <-ctx.Done():
 	}
@@ -79,14 +86,24 @@ func Serve(ctx context.Context, b Backend, in io.Reader, out io.Writer, logger z
 }
 
 // pipe joins the two halves of stdio into the ReadWriteCloser jsonrpc2
-// wants. Close closes whichever halves can be closed.
+// wants. Close closes whichever halves can be closed. ended is closed when
+// a read fails (end of input or a broken pipe): the client is gone.
 type pipe struct {
 	in     io.Reader
 	closer io.Reader // the original input, closed by Close
 	out    io.Writer
+	ended  chan struct{}
+	once   sync.Once
 }
 
-func (p *pipe) Read(b []byte) (int, error)  { return p.in.Read(b) }
+func (p *pipe) Read(b []byte) (int, error) {
+	n, err := p.in.Read(b)
+	if err != nil {
+		p.once.Do(func() { close(p.ended) })
+	}
+	return n, err
+}
+
 func (p *pipe) Write(b []byte) (int, error) { return p.out.Write(b) }
 func (p *pipe) Close() error {
 	var errs []error
