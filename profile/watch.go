@@ -20,7 +20,21 @@ import (
 // broken edit (keep the old balancer and report it) or ErrNotFound for a
 // deleted profile. Watch returns nil when ctx is done.
 func (s *Store) Watch(ctx context.Context, onChange func(name string)) error {
-	dir := s.ProfilesDir()
+	return watchDir(ctx, s.ProfilesDir(), s.Debounce, profileName, s.watching, onChange)
+}
+
+// WatchDir is [Store.Watch] for another directory of the config dir (the
+// OAuth token files): onChange(name) runs once per burst of changes to a
+// file whose base name nameOf accepts, on WatchDir's goroutine. debounce 0
+// means 100ms. dir is created (0700) when missing. It returns nil when ctx
+// is done.
+func WatchDir(ctx context.Context, dir string, debounce time.Duration, nameOf func(file string) (string, bool), onChange func(name string)) error {
+	return watchDir(ctx, dir, debounce, nameOf, nil, onChange)
+}
+
+// watchDir is Watch and WatchDir; ready, when set, is called once the
+// watch is registered (tests).
+func watchDir(ctx context.Context, dir string, debounce time.Duration, nameOf func(string) (string, bool), ready func(), onChange func(name string)) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("profile: watch: %w", err)
 	}
@@ -32,10 +46,9 @@ func (s *Store) Watch(ctx context.Context, onChange func(name string)) error {
 	if err := w.Add(dir); err != nil {
 		return fmt.Errorf("profile: watch %s: %w", dir, err)
 	}
-	if s.watching != nil {
-		s.watching()
+	if ready != nil {
+		ready()
 	}
-	debounce := s.Debounce
 	if debounce <= 0 {
 		debounce = 100 * time.Millisecond
 	}
@@ -51,7 +64,7 @@ func (s *Store) Watch(ctx context.Context, onChange func(name string)) error {
 			if !ok {
 				return nil
 			}
-			if name, ok := profileName(filepath.Base(ev.Name)); ok && ev.Op != fsnotify.Chmod {
+			if name, ok := nameOf(filepath.Base(ev.Name)); ok && ev.Op != fsnotify.Chmod {
 				pending[name] = true
 				timer.Reset(debounce)
 			}
@@ -60,8 +73,8 @@ func (s *Store) Watch(ctx context.Context, onChange func(name string)) error {
 				return nil
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				// Events were lost: report every profile so nothing is missed.
-				for _, name := range s.names() {
+				// Events were lost: report every file so nothing is missed.
+				for _, name := range names(dir, nameOf) {
 					pending[name] = true
 				}
 				timer.Reset(debounce)
@@ -83,12 +96,12 @@ func (s *Store) Watch(ctx context.Context, onChange func(name string)) error {
 	}
 }
 
-// names lists the profile names on disk, valid or not.
-func (s *Store) names() []string {
-	entries, _ := os.ReadDir(s.ProfilesDir())
+// names lists the names of the files in dir that nameOf accepts.
+func names(dir string, nameOf func(string) (string, bool)) []string {
+	entries, _ := os.ReadDir(dir)
 	var out []string
 	for _, e := range entries {
-		if n, ok := profileName(e.Name()); ok && !slices.Contains(out, n) {
+		if n, ok := nameOf(e.Name()); ok && !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}

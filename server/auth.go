@@ -12,7 +12,7 @@ type AuthStatus = oauth.Status
 
 // AuthStatus reports the OAuth login of every provider that has one (Qwen,
 // Gemini). Logging in stays a terminal step (`llxprt-ls auth login qwen`);
-// a profile load picks up a new login.
+// a running server picks the login up by itself (see onLogin).
 func (s *Service) AuthStatus() []AuthStatus { return s.oauth.StatusAll() }
 
 // credentials is the credential lookup every build uses: keys, keyfiles,

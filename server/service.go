@@ -58,7 +58,8 @@ type Options struct {
 	// MaxPromptBytes bounds a prompt with its attachments. Default is
 	// 4 MiB, more than the largest model window holds.
 	MaxPromptBytes int
-	// NoWatch turns off watching the profiles directory (one-shot CLI runs).
+	// NoWatch turns off watching the profiles directory and the OAuth
+	// logins (one-shot CLI runs).
 	NoWatch bool
 	// NoSessions keeps sessions in memory only (nothing under sessions/).
 	NoSessions bool
@@ -169,6 +170,12 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 			if err := s.store.Watch(wctx, s.onProfileChange); err != nil && wctx.Err() == nil {
 				s.setWarning("watch", fmt.Sprintf("not watching profiles for changes: %v", err))
 				s.log.Warn().Err(err).Msg("profile watch stopped")
+			}
+		})
+		s.watchWG.Go(func() {
+			if err := profile.WatchDir(wctx, s.oauth.Dir(), s.store.Debounce, oauthProvider, s.onLogin); err != nil && wctx.Err() == nil {
+				s.setWarning("watch:oauth", fmt.Sprintf("not watching OAuth logins; load the profile again after `llxprt-ls auth login`: %v", err))
+				s.log.Warn().Err(err).Msg("OAuth login watch stopped")
 			}
 		})
 	}

@@ -48,7 +48,7 @@ func (s *Service) Status() Status {
 }
 
 // setWarning sets (or with "" clears) the warning kept under key:
-// "profile:NAME", "sessions", "settings.json" or "watch".
+// "profile:NAME", "sessions", "settings.json", "watch" or "watch:oauth".
 func (s *Service) setWarning(key, msg string) {
 	s.warnMu.Lock()
 	defer s.warnMu.Unlock()
