@@ -93,7 +93,10 @@ type Event struct {
 // sees; the balancer's first-token deadline and failover boundary use it.
 func (e Event) IsContent() bool { return e.Kind == EventText || e.Kind == EventThinking }
 
-// Usage is the token count of one call.
+// Usage is the token count of one call. InputTokens counts every input
+// token, cached ones included; CachedTokens is the share read from the
+// vendor's prompt cache (adapters for vendors that count them apart, such as
+// Anthropic, add them up).
 type Usage struct {
 	InputTokens  int `json:"input_tokens"`
 	OutputTokens int `json:"output_tokens"`

@@ -49,8 +49,11 @@
 // # Events
 //
 // thinking_delta → EventThinking, text_delta → EventText (empty deltas and
-// signature/tool/citation deltas are skipped). Usage: input_tokens and
-// cache_read_input_tokens (→ CachedTokens) from message_start, output_tokens
+// signature/tool/citation deltas are skipped). Usage: InputTokens is
+// input_tokens + cache_creation_input_tokens + cache_read_input_tokens
+// (Anthropic's input_tokens leaves the cached part out; the neutral count
+// includes it) and cache_read_input_tokens → CachedTokens, from
+// message_start; output_tokens
 // from message_delta (whose input counts win when a newer API version
 // repeats them there). After message_stop come one EventUsage and
 // EventDone with stop_reason as Text ("end_turn", "max_tokens",

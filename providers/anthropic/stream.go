@@ -54,8 +54,15 @@ func (c *Client) read(ctx context.Context, stream eventStream, yield func(provid
 		ev := stream.Current()
 		switch ev.Type {
 		case "message_start":
+			// Anthropic's input_tokens counts only the uncached part; the
+			// neutral InputTokens is every input token (as OpenAI and Gemini
+			// report it, and as models.Cost prices it).
 			u := ev.Message.Usage
-			usage = providers.Usage{InputTokens: int(u.InputTokens), OutputTokens: int(u.OutputTokens), CachedTokens: int(u.CacheReadInputTokens)}
+			usage = providers.Usage{
+				InputTokens:  int(u.InputTokens + u.CacheCreationInputTokens + u.CacheReadInputTokens),
+				OutputTokens: int(u.OutputTokens),
+				CachedTokens: int(u.CacheReadInputTokens),
+			}
 		case "content_block_delta":
 			var out providers.Event
 			switch ev.Delta.Type {
@@ -76,7 +83,7 @@ func (c *Client) read(ctx context.Context, stream eventStream, yield func(provid
 			u := ev.Usage
 			usage.OutputTokens = int(u.OutputTokens)
 			if u.JSON.InputTokens.Valid() && u.InputTokens > 0 {
-				usage.InputTokens = int(u.InputTokens)
+				usage.InputTokens = int(u.InputTokens + u.CacheCreationInputTokens + u.CacheReadInputTokens)
 			}
 			if u.JSON.CacheReadInputTokens.Valid() && u.CacheReadInputTokens > 0 {
 				usage.CachedTokens = int(u.CacheReadInputTokens)

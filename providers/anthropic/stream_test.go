@@ -129,7 +129,7 @@ func (f *fakeEvents) Current() sdk.MessageStreamEventUnion { return f.cur }
 func (f *fakeEvents) Err() error                           { return f.err }
 
 func TestReadEventShapes(t *testing.T) {
-	start := `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":10,"cache_read_input_tokens":4,"output_tokens":1}}}`
+	start := `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":10,"cache_creation_input_tokens":2,"cache_read_input_tokens":4,"output_tokens":1}}}`
 	text := `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}`
 	tests := []struct {
 		name     string
@@ -141,11 +141,11 @@ func TestReadEventShapes(t *testing.T) {
 			name: "message_delta repeating cumulative input counts wins",
 			data: []string{start, text,
 				`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}}`,
-				`{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"input_tokens":11,"cache_read_input_tokens":5,"output_tokens":8}}`,
+				`{"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"input_tokens":11,"cache_creation_input_tokens":2,"cache_read_input_tokens":5,"output_tokens":8}}`,
 				`{"type":"message_stop"}`},
 			want: []providers.Event{
 				{Kind: providers.EventText, Text: "Hi"},
-				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 11, OutputTokens: 8, CachedTokens: 5}},
+				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 11 + 2 + 5, OutputTokens: 8, CachedTokens: 5}},
 				{Kind: providers.EventDone, Text: "max_tokens"},
 			},
 		},
@@ -159,7 +159,7 @@ func TestReadEventShapes(t *testing.T) {
 				`{"type":"message_stop"}`},
 			want: []providers.Event{
 				{Kind: providers.EventText, Text: "Hi"},
-				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 10, OutputTokens: 2, CachedTokens: 4}},
+				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 10 + 2 + 4, OutputTokens: 2, CachedTokens: 4}},
 				{Kind: providers.EventDone, Text: "stop_sequence"},
 			},
 		},
@@ -170,7 +170,7 @@ func TestReadEventShapes(t *testing.T) {
 				`{"type":"message_stop"}`},
 			want: []providers.Event{
 				{Kind: providers.EventText, Text: "Hi"},
-				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 10, OutputTokens: 2, CachedTokens: 4}},
+				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 10 + 2 + 4, OutputTokens: 2, CachedTokens: 4}},
 			},
 			wantKind: providers.KindContentFiltered,
 		},
@@ -181,7 +181,7 @@ func TestReadEventShapes(t *testing.T) {
 				`{"type":"message_stop"}`, text, text, text, text, text, text},
 			want: []providers.Event{
 				{Kind: providers.EventText, Text: "Hi"},
-				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 10, OutputTokens: 2, CachedTokens: 4}},
+				{Kind: providers.EventUsage, Usage: &providers.Usage{InputTokens: 10 + 2 + 4, OutputTokens: 2, CachedTokens: 4}},
 				{Kind: providers.EventDone, Text: "end_turn"},
 			},
 		},

@@ -32,7 +32,8 @@ import (
 // overloaded_error, 500 api_error, …; Script.ErrorType overrides it). A
 // mid-stream error (FaultErrorEventAfter) is an "event: error" with the same
 // JSON inside the HTTP 200, as Anthropic sends it. Script.Usage.CachedTokens
-// comes back as cache_read_input_tokens.
+// comes back as cache_read_input_tokens, and input_tokens is
+// Script.Usage.InputTokens less them, as Anthropic counts.
 //
 // The prompt-too-long wording the real API uses is [AnthropicPromptTooLong].
 func NewAnthropic() *Server { return New(&anthropicWire{}) }
@@ -157,9 +158,13 @@ func (w *anthropicWire) state(c *Call) *anthropicState {
 
 // inputUsage is what message_start reports: the script's usage or the
 // server's own count from the request size (the same rule Server uses).
+//
+// Anthropic's input_tokens leaves out the cached tokens (cache reads and
+// writes are counted apart), so input is Script.Usage.InputTokens (every
+// input token, the neutral convention) less the cached share.
 func inputUsage(c *Call) (input, cached int) {
 	if u := c.Script.Usage; u != (providers.Usage{}) {
-		return u.InputTokens, u.CachedTokens
+		return max(u.InputTokens-u.CachedTokens, 0), u.CachedTokens
 	}
 	return max(1, len(c.Req.Body)/4), 0
 }
@@ -283,8 +288,8 @@ func (w *anthropicWire) Plain(c *Call) (int, []byte, bool) {
 		}
 		return 0, w.message(c), true
 	case c.Req.Method == http.MethodPost && strings.HasSuffix(path, "/v1/messages/count_tokens"):
-		in, _ := inputUsage(c)
-		b, _ := json.Marshal(map[string]int{"input_tokens": in})
+		in, cached := inputUsage(c)
+		b, _ := json.Marshal(map[string]int{"input_tokens": in + cached})
 		return 0, b, true
 	case c.Req.Method == http.MethodGet && strings.HasSuffix(path, "/v1/models"):
 		b, _ := json.Marshal(map[string]any{
