@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -78,6 +79,13 @@ func (s *Store) setDefault(name string) error {
 		}
 		return nil
 	})
+}
+
+// DecodeSettings decodes a settings.json document into v the way LLxprt
+// Code reads it, // and /* */ comments allowed, so every reader of the file
+// accepts what the others do.
+func DecodeSettings(data []byte, v any) error {
+	return json.Unmarshal(stripComments(data), v)
 }
 
 // stripComments blanks // and /* */ comments outside strings, keeping

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/llxprt/llxprt-ls/profile"
 )
 
 // Action is one code action an editor can offer for a range.
@@ -142,7 +143,7 @@ func readUserActions(path string) ([]userAction, error) {
 	var doc struct {
 		Actions []userAction `json:"actions"`
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
+	if err := profile.DecodeSettings(data, &doc); err != nil {
 		return nil, fmt.Errorf("server: %s: %w", filepath.Base(path), err)
 	}
 	out := make([]userAction, 0, len(doc.Actions))

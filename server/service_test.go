@@ -276,7 +276,9 @@ func TestRunAction(t *testing.T) {
 
 func TestUserActionsFromSettings(t *testing.T) {
 	f := newFixture(t)
-	settings := `{"defaultProfile": "demo", "actions": [{"title": "LLxprt: Make it async", "kind": "refactor.rewrite", "prompt": "Make this {{language}} async:\n{{code}}"}]}`
+	// LLxprt Code allows comments in settings.json; so must we.
+	settings := `{"defaultProfile": "demo", // the recipe's
+	/* ours: */ "actions": [{"title": "LLxprt: Make it async", "kind": "refactor.rewrite", "prompt": "Make this {{language}} async:\n{{code}}"}]}`
 	if err := os.WriteFile(filepath.Join(f.dir, "settings.json"), []byte(settings), 0o600); err != nil {
 		t.Fatal(err)
 	}
