@@ -167,6 +167,24 @@ func TestBareCommandDetectsTheProtocol(t *testing.T) {
 	})
 }
 
+// vscode-languageclient starts a server declared with TransportKind.stdio
+// as "COMMAND ARGS... --stdio": the flag is accepted by both front ends.
+func TestStdioFlagAccepted(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	frame := func(v string) string { return fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(v), v) }
+	lsp := frame(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}`) +
+		frame(`{"jsonrpc":"2.0","id":2,"method":"shutdown"}`) +
+		frame(`{"jsonrpc":"2.0","method":"exit"}`)
+	if r := w.run(t, lsp, "lsp", "--stdio"); r.code != 0 || !strings.Contains(r.stdout, `"codeActionProvider"`) {
+		t.Errorf("lsp --stdio: exit %d, stdout %.300q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	mcp := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}` + "\n"
+	if r := w.run(t, mcp, "mcp", "--stdio"); r.code != 0 || !strings.Contains(r.stdout, `"serverInfo"`) {
+		t.Errorf("mcp --stdio: exit %d, stdout %.300q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestMCPDemoNeedsNoProfile(t *testing.T) {
 	t.Parallel()
 	w := &world{dir: t.TempDir()}

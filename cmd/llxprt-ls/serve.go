@@ -33,6 +33,10 @@ func runServer(ctx context.Context, g *global, name string, args []string, io st
 	var sf serveFlags
 	fs := newFlagSet(name, io.err)
 	sf.add(fs)
+	// vscode-languageclient appends --stdio to the command line of a server
+	// declared with TransportKind.stdio, and other clients follow it; stdio
+	// is the only transport, so the flag is accepted and changes nothing.
+	fs.Bool("stdio", true, "accepted for clients that add it; stdio is the only transport")
 	if _, err := g.parse(fs, args); err != nil {
 		return err
 	}
