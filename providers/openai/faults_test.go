@@ -3,6 +3,9 @@ package openai
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +179,61 @@ func TestStreamErrorShapes(t *testing.T) {
 			e := c.streamError([]byte(tt.data), nil)
 			if e.Kind != tt.kind || e.Status != tt.status {
 				t.Errorf("streamError(%s) = %v/%d, want %v/%d", tt.data, e.Kind, e.Status, tt.kind, tt.status)
+			}
+		})
+	}
+}
+
+// A connection cut after finish_reason (before the usage chunk and
+// [DONE]) leaves a whole answer: it ends with done, not an error. A cut
+// before finish_reason is still an incomplete stream.
+func TestCutAfterFinishReason(t *testing.T) {
+	chunk := func(content, finish string) string {
+		fr := "null"
+		if finish != "" {
+			fr = `"` + finish + `"`
+		}
+		return `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":` + fr + `}]}` + "\n\n"
+	}
+	tests := []struct {
+		name     string
+		body     string
+		wantKind providers.ErrorKind // 0: success
+	}{
+		{"cut after finish_reason", chunk("Hi", "") + chunk("!", "stop"), 0},
+		{"cut before finish_reason", chunk("Hi", "") + chunk("!", ""), providers.KindNetwork},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				_, _ = io.WriteString(w, tt.body)
+				w.(http.Flusher).Flush()
+				panic(http.ErrAbortHandler)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := New(providers.Config{BaseURL: srv.URL + "/v1", APIKey: testKey})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.CloseIdleConnections)
+			evs, err := collect(t.Context(), c, hello("gpt-4.1"))
+			var text string
+			for _, ev := range evs {
+				text += ev.Text
+			}
+			if tt.wantKind == 0 {
+				if err != nil {
+					t.Fatalf("err = %v, want a done event", err)
+				}
+				if last := evs[len(evs)-1]; last.Kind != providers.EventDone || last.Text != "stop" || text != "Hi!stop" {
+					t.Fatalf("events = %+v", evs)
+				}
+				return
+			}
+			var pe *providers.Error
+			if !errors.As(err, &pe) || pe.Kind != tt.wantKind {
+				t.Fatalf("err = %v, want kind %v", err, tt.wantKind)
 			}
 		})
 	}

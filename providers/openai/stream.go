@@ -16,7 +16,8 @@ import (
 // streamChat runs one Chat Completions stream. The stop event is a choice's
 // finish_reason: some OpenAI-compatible servers omit `data: [DONE]`, none
 // omits finish_reason, and a stream cut before it is incomplete. Chunks
-// after it (the include_usage chunk) are still read.
+// after it (the include_usage chunk) are still read; a cut while reading
+// them is not an error.
 func (c *Client) streamChat(ctx context.Context, req *providers.Request, opts []option.RequestOption, yield func(providers.Event, error) bool) {
 	var raw *http.Response
 	opts = append(opts, option.WithResponseInto(&raw))
@@ -58,8 +59,15 @@ func (c *Client) streamChat(ctx context.Context, req *providers.Request, opts []
 		}
 	}
 	if err := s.Err(); err != nil {
-		yield(providers.Event{}, c.toProviderErr(ctx, err, raw))
-		return
+		// Once finish_reason has arrived the answer is whole: a connection
+		// cut while reading the trailing usage chunk or [DONE] loses only
+		// the usage, as in the anthropic and gemini adapters. Failing here
+		// would end a complete answer with an error and count it against
+		// the bucket.
+		if pe := c.toProviderErr(ctx, err, raw); finish == "" || pe.Kind != providers.KindNetwork {
+			yield(providers.Event{}, pe)
+			return
+		}
 	}
 	switch finish {
 	case "":
