@@ -350,8 +350,13 @@ func (s *Service) LoadProfile(ctx context.Context, name string, persist bool) (*
 			return nil, err
 		}
 	}
-	s.cur.Store(next)
+	prev := s.cur.Swap(next)
 	s.setWarning("profile:"+name, "")
+	if prev.name != "" {
+		// "still serving the previous version" is no longer true of a
+		// profile that is not serving at all.
+		s.setWarning("profile:"+prev.name, "")
+	}
 	s.loadMu.Unlock()
 	s.log.Info().Str("profile", name).Bool("persist", persist).Msg("profile loaded")
 	s.emit(StatusEvent{Kind: "normal", Message: "profile " + name + " loaded", Profile: name})

@@ -626,3 +626,25 @@ func TestMemberEditRebuildsLoadBalancerProfile(t *testing.T) {
 		t.Errorf("active profile = %s", st.Profile)
 	}
 }
+
+// A warning that a broken edit of the active profile is being ignored
+// ("still serving the previous version") must go when another profile is
+// loaded: the old one is not serving at all any more.
+func TestLoadProfileClearsTheOldProfilesWarning(t *testing.T) {
+	f := newFixture(t)
+	f.write(t, "gem", f.single("gemini", "gemini-3-flash-preview", f.env.Gemini.URL))
+	svc := f.service(t, func(o *server.Options) { o.Env = func(string) string { return "" } })
+	// Parses, but no bucket has a credential: the old balancer keeps serving.
+	if err := svc.SaveProfile("demo", []byte(`{"version": 1, "provider": "gemini", "model": "gemini-3-flash-preview"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if st := svc.Status(); !strings.Contains(strings.Join(st.Warnings, "\n"), "still serving the previous version") {
+		t.Fatalf("no warning for the broken edit: %q", st.Warnings)
+	}
+	if _, err := svc.LoadProfile(t.Context(), "gem", false); err != nil {
+		t.Fatal(err)
+	}
+	if st := svc.Status(); len(st.Warnings) != 0 {
+		t.Errorf("warnings after switching away: %q", st.Warnings)
+	}
+}
