@@ -276,3 +276,34 @@ func TestResolveTestInsertsAfterTheRange(t *testing.T) {
 		})
 	}
 }
+
+// A didChange the server cannot apply leaves it not knowing the text: it
+// forgets the document rather than run actions (and send edits) against a
+// stale copy, until the client opens it again.
+func TestUnappliableChangeForgetsTheDocument(t *testing.T) {
+	b := newFake()
+	s := start(t, b, true, false, false)
+	s.open(docURI, "go", goSrc)
+	var acts []listedAction
+	s.mustCall("textDocument/codeAction", codeActionParams(rng{pos{2, 0}, pos{2, 0}}, nil), &acts)
+	s.notify("textDocument/didChange", map[string]any{
+		"textDocument":   map[string]any{"uri": docURI, "version": 2},
+		"contentChanges": []any{map[string]any{"range": rng{pos{99, 0}, pos{99, 0}}, "text": "x"}},
+	})
+	if err := s.call("codeAction/resolve", acts[0], nil); err == nil {
+		t.Error("resolve on a document whose change failed: no error")
+	}
+	if n := b.runCount(); n != 0 {
+		t.Errorf("%d actions ran on the stale text", n)
+	}
+	var after []listedAction
+	s.mustCall("textDocument/codeAction", codeActionParams(rng{pos{2, 0}, pos{2, 0}}, nil), &after)
+	if len(after) != 0 {
+		t.Errorf("%d actions listed for a document the server lost track of", len(after))
+	}
+	s.open(docURI, "go", goSrc) // reopening brings them back
+	s.mustCall("textDocument/codeAction", codeActionParams(rng{pos{2, 0}, pos{2, 0}}, nil), &after)
+	if len(after) == 0 {
+		t.Error("no actions after the document was opened again")
+	}
+}

@@ -191,7 +191,11 @@ func (ds *documents) open(d *document) {
 	ds.docs[d.uri] = d
 }
 
-// change applies changes to the open document u.
+// change applies changes to the open document u. Changes it cannot apply
+// leave the client's text unknown, so the document is forgotten (until the
+// next didOpen) rather than kept stale: a code action listed on the stale
+// copy would carry the old version and pass resolve's check, and its edit
+// would land on the wrong text.
 func (ds *documents) change(u uri.URI, version int32, changes []protocol.TextDocumentContentChangeEvent) error {
 	ds.docsMu.Lock()
 	defer ds.docsMu.Unlock()
@@ -201,7 +205,8 @@ func (ds *documents) change(u uri.URI, version int32, changes []protocol.TextDoc
 	}
 	nd, err := d.apply(version, changes)
 	if err != nil {
-		return err
+		delete(ds.docs, u)
+		return fmt.Errorf("%w; %s is closed until the client opens it again", err, u)
 	}
 	ds.docs[u] = nd
 	return nil
