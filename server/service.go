@@ -186,10 +186,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 func (s *Service) loadStart(ctx context.Context) *active {
 	if s.opts.Inline != nil {
 		a := s.build(ctx, "", s.opts.Inline)
-		a.label = s.opts.InlineName
-		if a.label == "" {
-			a.label = "(inline)"
-		}
+		a.label = s.labelFor("")
 		return a
 	}
 	name := s.opts.Profile
@@ -226,13 +223,24 @@ func (s *Service) build(ctx context.Context, name string, p *profile.Profile) *a
 		Creds:       s.credentials(),
 		HTTPClient:  s.opts.HTTPClient,
 		SharedState: s.health,
-		Observer:    s.observe,
+		Observer:    func(ev balancer.Event) { s.observe(s.labelFor(name), ev) },
 		Logger:      s.log,
 	})
 	if err != nil {
 		return &active{name: name, prof: p, err: err}
 	}
 	return &active{name: name, prof: p, built: built}
+}
+
+// labelFor is how status names the profile name ("" for the inline one).
+func (s *Service) labelFor(name string) string {
+	if name != "" {
+		return name
+	}
+	if s.opts.InlineName != "" {
+		return s.opts.InlineName
+	}
+	return "(inline)"
 }
 
 // Close stops watching and waits for the watcher to finish. Requests in

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/llxprt/llxprt-ls/internal/demo"
+	"github.com/llxprt/llxprt-ls/providers/providertest"
 	"github.com/llxprt/llxprt-ls/server"
 )
 
@@ -646,5 +647,35 @@ func TestLoadProfileClearsTheOldProfilesWarning(t *testing.T) {
 	}
 	if st := svc.Status(); len(st.Warnings) != 0 {
 		t.Errorf("warnings after switching away: %q", st.Warnings)
+	}
+}
+
+// Failover and exhaustion events of a request that names a profile other
+// than the active one must say which profile they came from.
+func TestEventsNameTheProfileThatServed(t *testing.T) {
+	f := newFixture(t)
+	f.write(t, "dead", f.single("openai", "gpt-5.2", providertest.DeadURL()))
+	svc := f.service(t)
+	var mu sync.Mutex
+	var got []string
+	defer svc.Subscribe(func(ev server.StatusEvent) {
+		if ev.Failover != nil {
+			mu.Lock()
+			got = append(got, ev.Profile)
+			mu.Unlock()
+		}
+	})()
+	if _, err := svc.Chat(t.Context(), server.ChatRequest{Prompt: "hi", Profile: "dead"}, nil); err == nil {
+		t.Fatal("a dead bucket answered")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) == 0 {
+		t.Fatal("no failover or exhaustion event")
+	}
+	for _, p := range got {
+		if p != "dead" {
+			t.Errorf("event attributed to profile %q, want dead", p)
+		}
 	}
 }

@@ -78,9 +78,10 @@ func (s *Service) Subscribe(fn func(StatusEvent)) (unsubscribe func()) { return 
 
 func (s *Service) emit(ev StatusEvent) { s.events.send(ev) }
 
-// observe turns the balancers' events into status events.
-func (s *Service) observe(ev balancer.Event) {
-	prof := s.cur.Load().display()
+// observe turns the events of profile prof's balancer into status events.
+// prof is the profile the balancer was built from, which is not the active
+// one for a request that names another profile.
+func (s *Service) observe(prof string, ev balancer.Event) {
 	switch ev.Kind {
 	case balancer.Failover:
 		e := ev
