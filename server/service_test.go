@@ -133,9 +133,15 @@ func TestSessionTornLastLineIgnored(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "s1.jsonl"), []byte(good+"not json\n"+torn), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	res := chat(t, f.service(t), server.ChatRequest{Prompt: "next", SessionID: "s1"})
+	svc := f.service(t)
+	res := chat(t, svc, server.ChatRequest{Prompt: "next", SessionID: "s1"})
 	if !strings.Contains(res.Text, "turn 2") {
 		t.Errorf("want the one good turn plus this one, got %q", res.Text)
+	}
+	// The turn appended after the torn line is not glued to it and lost.
+	res = chat(t, svc, server.ChatRequest{Prompt: "again", SessionID: "s1"})
+	if !strings.Contains(res.Text, "turn 3") {
+		t.Errorf("the turn after the torn line was lost: %q", res.Text)
 	}
 }
 

@@ -68,7 +68,7 @@ const maxCached = 256
 // <id>.jsonl per session. Each turn is appended with one write(2) of one
 // complete line on an O_APPEND descriptor, so concurrent processes never
 // interleave inside a line and a crash can tear at most the last line, which
-// is ignored on load. The fsync runs after the reply (see append).
+// is ignored on load and ended before the next turn is appended. The fsync runs after the reply (see append).
 type sessions struct {
 	dir string // "" keeps sessions in memory only
 	max int
@@ -189,9 +189,14 @@ func (ss *sessions) append(id string, s *session, t turn) error {
 		if err := os.MkdirAll(ss.dir, 0o700); err != nil {
 			return fmt.Errorf("server: sessions dir: %w", err)
 		}
-		f, err := os.OpenFile(ss.path(id), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := os.OpenFile(ss.path(id), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			return fmt.Errorf("server: open session %s: %w", id, err)
+		}
+		if tornTail(f) {
+			// A crash tore the last line: end it, or this turn would be
+			// glued to it and lost with it.
+			line = append([]byte{'\n'}, line...)
 		}
 		if _, err := f.Write(line); err != nil {
 			f.Close()
@@ -216,6 +221,18 @@ func (ss *sessions) append(id string, s *session, t turn) error {
 	}
 	ss.add(s, t)
 	return nil
+}
+
+// tornTail reports whether f ends inside a line. Every writer appends a
+// whole line with one write, so that is a line torn by a crash.
+func tornTail(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return false
+	}
+	var last [1]byte
+	_, err = f.ReadAt(last[:], fi.Size()-1)
+	return err == nil && last[0] != '\n'
 }
 
 // messages turns the kept history plus the new prompt into a request's
