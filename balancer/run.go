@@ -306,15 +306,10 @@ func (r *run) begin(a *attempt, m *member, probe, retry, hedge bool) *attempt {
 func (r *run) requestFor(c *providers.Request, m *member) *providers.Request {
 	*c = *r.req
 	c.Model = m.b.Model
-	if !emptyParams(&m.b.Params) {
+	if !m.b.Params.IsZero() {
 		c.Params = r.req.Params.Merge(m.b.Params)
 	}
 	return c
-}
-
-func emptyParams(p *providers.Params) bool {
-	return p.Temperature == nil && p.MaxTokens == nil && p.TopP == nil && p.TopK == nil &&
-		p.Stop == nil && p.Seed == nil && p.Thinking == nil && len(p.Extra) == 0
 }
 
 // served records a success.

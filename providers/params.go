@@ -41,6 +41,13 @@ func (p Params) Clone() Params {
 	return c
 }
 
+// IsZero reports whether p sets nothing, so callers can skip a Merge on the
+// hot path. Keep it next to Merge: a new field belongs in both.
+func (p *Params) IsZero() bool {
+	return p.Temperature == nil && p.MaxTokens == nil && p.TopP == nil && p.TopK == nil &&
+		p.Stop == nil && p.Seed == nil && p.Thinking == nil && len(p.Extra) == 0
+}
+
 // Merge returns p with every field that o sets taken from o.
 func (p Params) Merge(o Params) Params {
 	c := p.Clone()

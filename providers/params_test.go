@@ -2,6 +2,7 @@ package providers
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -72,5 +73,34 @@ func TestMergeOverridesOnlyWhatIsSet(t *testing.T) {
 	}
 	if len(base.Extra) != 1 || *base.MaxTokens != 100 {
 		t.Errorf("Merge changed its receiver: %+v", base)
+	}
+}
+
+// IsZero must see every field, including ones added later: a Params that
+// sets only one of them is not zero (the balancer skips merging a bucket's
+// params when they are).
+func TestIsZeroSeesEveryField(t *testing.T) {
+	if p := (Params{}); !p.IsZero() {
+		t.Error("empty params not zero")
+	}
+	typ := reflect.TypeOf(Params{})
+	for i := range typ.NumField() {
+		var p Params
+		f := reflect.ValueOf(&p).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 0, 0))
+		case reflect.Map:
+			m := reflect.MakeMap(f.Type())
+			m.SetMapIndex(reflect.ValueOf("k"), reflect.ValueOf(any(1)))
+			f.Set(m)
+		default:
+			t.Fatalf("field %s: kind %s not covered by this test", typ.Field(i).Name, f.Kind())
+		}
+		if p.IsZero() {
+			t.Errorf("Params setting only %s reported zero", typ.Field(i).Name)
+		}
 	}
 }
