@@ -58,7 +58,13 @@ func (s *langServer) guard(next jsonrpc2.Handler) jsonrpc2.Handler {
 	return func(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
 		method := strings.Clone(req.Method())
 		call := req.IsCall()
-		s.handlers.Add(1)
+		if !s.enter() {
+			// The session is over (exit, end of input): nothing more runs.
+			if !call {
+				return nil, nil
+			}
+			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "lsp: %s: the session has ended", method)
+		}
 		defer s.handlers.Done()
 		defer func() {
 			if r := recover(); r != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 	"go.lsp.dev/jsonrpc2"
@@ -60,7 +61,11 @@ type langServer struct {
 	notes  *notifier
 	tokens atomic.Int64 // work-done progress tokens created by the server
 
-	handlers sync.WaitGroup // running handlers, awaited when Serve ends
+	// handlers counts running handlers, awaited when Serve ends; once
+	// draining is set no handler starts, so Add never races with Wait.
+	handlersMu sync.Mutex
+	draining   bool
+	handlers   sync.WaitGroup
 
 	exited   chan struct{}
 	exitOnce sync.Once
@@ -226,6 +231,26 @@ func (s *langServer) exitCode() int {
 }
 
 func (s *langServer) stopNotifier() { s.notes.stop() }
+
+// enter registers a handler about to run; false once Serve is draining.
+func (s *langServer) enter() bool {
+	s.handlersMu.Lock()
+	defer s.handlersMu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.handlers.Add(1)
+	return true
+}
+
+// drain stops new handlers from starting and waits up to d for the running
+// ones; it reports whether they all returned.
+func (s *langServer) drain(d time.Duration) bool {
+	s.handlersMu.Lock()
+	s.draining = true
+	s.handlersMu.Unlock()
+	return runWithin(s.handlers.Wait, d)
+}
 
 // version is the module version the binary was built from.
 func version() string {

@@ -135,3 +135,19 @@ func TestStateString(t *testing.T) {
 }
 
 var _ = json.Marshal
+
+// Messages that arrive after exit, while Serve drains, are dropped without
+// starting a handler: under -race, a handler starting while Serve waits for
+// the running ones was a WaitGroup misuse the detector reported.
+func TestMessagesAfterExit(t *testing.T) {
+	for range 200 {
+		s := start(t, newFake(), true, false, false)
+		s.notify("exit", nil)
+		for range 20 {
+			s.notify("$/setTrace", map[string]any{"value": "off"})
+		}
+		if r := s.result(); r.code != 1 || r.err != nil {
+			t.Fatalf("Serve = %d, %v; want 1, nil", r.code, r.err)
+		}
+	}
+}

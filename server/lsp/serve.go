@@ -68,7 +68,7 @@ func Serve(ctx context.Context, b Backend, in io.Reader, out io.Writer, logger z
 	}
 	s.stopNotifier()
 	cancel() // in-flight handlers and their provider calls stop here
-	if !runWithin(s.handlers.Wait, closeGrace) {
+	if !s.drain(closeGrace) {
 		logger.Warn().Msg("handlers still running after exit; leaving them to the process exit")
 	}
 	// Close waits for the read goroutine, which a blocking stdin keeps in
