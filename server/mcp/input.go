@@ -31,6 +31,11 @@ func (h *handler) screen(in io.Reader, limit int) io.Reader {
 			case len(line) > 0 && !utf8.Valid(line):
 				h.reject(line, "message is not valid UTF-8; send UTF-8 JSON")
 			case len(line) > 0:
+				if line[len(line)-1] != '\n' {
+					// The last message, unterminated: mcp-go reads whole
+					// lines and would drop it unanswered at end of input.
+					line = append(line, '\n')
+				}
 				if _, werr := pw.Write(line); werr != nil {
 					return
 				}

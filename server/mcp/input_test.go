@@ -24,7 +24,7 @@ func TestScreen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"id":1,"method":"ok"}` + "\n" + `{"id":4,"method":"ok too"}` + "\n" + `{"id":5,"method":"no newline at the end"}`
+	want := `{"id":1,"method":"ok"}` + "\n" + `{"id":4,"method":"ok too"}` + "\n" + `{"id":5,"method":"no newline at the end"}` + "\n"
 	if string(got) != want {
 		t.Errorf("passed through:\n%s\nwant:\n%s", got, want)
 	}
