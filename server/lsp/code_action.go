@@ -169,6 +169,13 @@ func (s *langServer) runAction(ctx context.Context, method string, data actionDa
 		})
 		return res, nil, nil
 	}
+	// The model takes seconds; the user may have typed meanwhile. The edit's
+	// range is in the text as it was, and a plain "changes" edit carries no
+	// version for the client to check, so a changed document is refused
+	// here rather than edited at the wrong place.
+	if cur, ok := s.docs.get(data.URI); !ok || cur.version != d.version {
+		return nil, nil, jsonrpc2.Errorf(protocol.CodeContentModified, "lsp: %s: %s changed while the action ran; run it again", method, data.URI)
+	}
 	return res, s.editFor(d, data, res), nil
 }
 

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -305,5 +306,49 @@ func TestUnappliableChangeForgetsTheDocument(t *testing.T) {
 	s.mustCall("textDocument/codeAction", codeActionParams(rng{pos{2, 0}, pos{2, 0}}, nil), &after)
 	if len(after) == 0 {
 		t.Error("no actions after the document was opened again")
+	}
+}
+
+// The user types while the model works on an action: the edit, computed on
+// the text as it was, would land on the wrong characters (a plain "changes"
+// edit carries no version for the client to check), so resolve answers
+// ContentModified and the command path sends no workspace/applyEdit.
+func TestEditDuringActionIsContentModified(t *testing.T) {
+	for _, resolve := range []bool{true, false} {
+		t.Run(fmt.Sprintf("resolve=%v", resolve), func(t *testing.T) {
+			b := newFake()
+			started, release := make(chan struct{}), make(chan struct{})
+			b.run = func(ctx context.Context, req server.ActionRequest) (*server.ActionResult, error) {
+				close(started)
+				<-release
+				return &server.ActionResult{Code: "// done\n" + req.Code, Placement: server.PlaceReplace}, nil
+			}
+			s := start(t, b, resolve, false, false)
+			s.open(docURI, "go", goSrc)
+			var acts []listedAction
+			s.mustCall("textDocument/codeAction", codeActionParams(rng{pos{3, 1}, pos{3, 7}}, nil), &acts)
+			var ch chan message
+			if resolve {
+				_, ch = s.start("codeAction/resolve", acts[0])
+			} else {
+				_, ch = s.start("workspace/executeCommand", map[string]any{"command": acts[0].Command.Command, "arguments": acts[0].Command.Arguments})
+			}
+			<-started
+			s.notify("textDocument/didChange", map[string]any{
+				"textDocument":   map[string]any{"uri": docURI, "version": 2},
+				"contentChanges": []any{map[string]any{"range": rng{pos{0, 0}, pos{0, 0}}, "text": "// x\n"}},
+			})
+			s.mustCall("llxprt/status", nil, nil) // the change has been applied
+			close(release)
+			resp := s.wait(ch)
+			if resp.Error == nil || resp.Error.Code != -32801 {
+				t.Fatalf("action after the document changed under it: %+v, want ContentModified", resp)
+			}
+			for _, m := range s.received() {
+				if m.Method == "workspace/applyEdit" {
+					t.Errorf("workspace/applyEdit sent with a stale range: %s", m.Params)
+				}
+			}
+		})
 	}
 }
