@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/llxprt/llxprt-ls/balancer"
+	"github.com/llxprt/llxprt-ls/internal/atomicfile"
 )
 
 // Health-state bounds: an entry never claims more than maxCooldown ahead (a
@@ -104,7 +105,7 @@ func (h *HealthState) SetCooldown(key string, until time.Time, reason string) {
 		if err != nil {
 			return err
 		}
-		return writeFile(h.path, append(data, '\n'), 0o600, false)
+		return atomicfile.Write(h.path, append(data, '\n'), 0o600, false)
 	})
 	h.mu.Lock()
 	defer h.mu.Unlock()

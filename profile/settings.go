@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/llxprt/llxprt-ls/internal/atomicfile"
 )
 
 // settingsPath is LLxprt Code's settings file, which holds defaultProfile.
@@ -74,7 +76,7 @@ func (s *Store) setDefault(name string) error {
 		if err != nil {
 			return fmt.Errorf("profile: settings.json: %w", err)
 		}
-		if err := writeAtomic(s.settingsPath(), data, perm); err != nil {
+		if err := atomicfile.Write(s.settingsPath(), data, perm, true); err != nil {
 			return fmt.Errorf("profile: save settings.json: %w", err)
 		}
 		return nil

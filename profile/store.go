@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/llxprt/llxprt-ls/internal/atomicfile"
 )
 
 // ErrNotFound is the cause of the error for a profile that does not exist.
@@ -261,8 +263,8 @@ func (s *Store) replace(name, format string, data []byte) error {
 		return fmt.Errorf("profile: %w", err)
 	}
 	base := name + "." + format
-	cleanTemps(dir, base)
-	if err := writeAtomic(filepath.Join(dir, base), data, 0o600); err != nil {
+	atomicfile.CleanTemps(dir, base)
+	if err := atomicfile.Write(filepath.Join(dir, base), data, 0o600, true); err != nil {
 		return fmt.Errorf("profile: save %s: %w", base, err)
 	}
 	other := FormatTOML

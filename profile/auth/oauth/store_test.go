@@ -148,9 +148,11 @@ func TestSaveAtomicPrivate(t *testing.T) {
 	if d, err := os.Stat(s.Dir()); err != nil || d.Mode().Perm() != 0o700 {
 		t.Errorf("token dir mode: %v %v", d.Mode().Perm(), err)
 	}
-	left, _ := filepath.Glob(filepath.Join(s.Dir(), ".tmp-*"))
-	if len(left) != 0 {
-		t.Errorf("temp files left behind: %v", left)
+	entries, _ := os.ReadDir(s.Dir())
+	for _, e := range entries {
+		if e.Name() != filepath.Base(s.Path(Gemini)) {
+			t.Errorf("left behind in the token dir: %s", e.Name())
+		}
 	}
 }
 

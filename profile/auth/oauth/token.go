@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/llxprt/llxprt-ls/internal/atomicfile"
 	"github.com/llxprt/llxprt-ls/profile/auth"
 )
 
@@ -129,33 +130,8 @@ func writeToken(path string, t *Token) error {
 	if err != nil {
 		return fmt.Errorf("oauth: encoding token: %w", err)
 	}
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("oauth: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("oauth: %w", err)
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("oauth: writing %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("oauth: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("oauth: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("oauth: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+	if err := atomicfile.Write(path, append(b, '\n'), 0o600, true); err != nil {
+		return fmt.Errorf("oauth: writing %s: %w", path, err)
 	}
 	return nil
 }
