@@ -49,10 +49,14 @@ func (s *Store) LoginLoopback(ctx context.Context, provider string, out io.Write
 			return
 		}
 		q := r.URL.Query()
+		if q.Get("state") != state {
+			// Not our sign-in (another tab, a port scan): refuse it and keep
+			// waiting for the real redirect, which carries our state.
+			http.Error(w, "llxprt-ls: this sign-in does not belong to the login waiting here", http.StatusBadRequest)
+			return
+		}
 		var res result
 		switch {
-		case q.Get("state") != state:
-			res.err = errors.New("the redirect's state does not match: someone else's sign-in reached this port; try again")
 		case q.Get("error") != "":
 			res.err = fmt.Errorf("the sign-in was refused (%s): run `llxprt-ls auth login %s` to try again", q.Get("error"), provider)
 		case q.Get("code") == "":

@@ -138,3 +138,34 @@ func TestLoginManual(t *testing.T) {
 		t.Errorf("manual flow does not redirect to the code page: %q", out.String())
 	}
 }
+
+// A redirect with someone else's state is refused and the login keeps
+// waiting for its own.
+func TestLoginLoopbackIgnoresForeignState(t *testing.T) {
+	fake := newFake(t)
+	s := newStore(t, fake, Options{})
+	real := browser(t)
+	open := func(link string) error {
+		u, err := url.Parse(link)
+		if err != nil {
+			return err
+		}
+		cb := u.Query().Get("redirect_uri") + "?state=not-ours&code=stolen"
+		resp, err := http.Get(cb)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("foreign redirect answered %d, want 400", resp.StatusCode)
+		}
+		return real(link)
+	}
+	tok, err := s.LoginLoopback(t.Context(), Gemini, io.Discard, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fake.Valid(tok.AccessToken) {
+		t.Errorf("token %v was not issued by the server", tok)
+	}
+}
