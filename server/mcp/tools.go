@@ -107,6 +107,15 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 type noArgs struct{}
 
+// noArgsSchema is the input schema of a tool without arguments. It spells
+// out the empty "properties" the generated schema leaves out: clients that
+// hand MCP tools to OpenAI-style function calling reject an object schema
+// without it.
+func noArgsSchema(t *mcpgo.Tool) {
+	t.InputSchema.Type = "" // the raw schema replaces the structured one
+	t.RawInputSchema = json.RawMessage(`{"type":"object","properties":{},"additionalProperties":false}`)
+}
+
 type nameArgs struct {
 	Name string `json:"name" jsonschema:"Profile name, as profile_list shows it."`
 }
@@ -143,7 +152,7 @@ func (h *handler) addTools() {
 		mcpgo.WithInputSchema[codeActionArgs](), mcpgo.WithOutputSchema[codeActionOut](), calls("Code action")), h.codeAction)
 	h.srv.AddTool(mcpgo.NewTool("profile_list",
 		mcpgo.WithDescription("List the saved routing profiles: name, format, policy, buckets (provider/model), validity, and which one is active and which is the default."),
-		mcpgo.WithInputSchema[noArgs](), ro("List profiles")), h.profileList)
+		noArgsSchema, ro("List profiles")), h.profileList)
 	h.srv.AddTool(mcpgo.NewTool("profile_show",
 		mcpgo.WithDescription("Show one saved profile's document, with API keys masked."),
 		mcpgo.WithInputSchema[nameArgs](), ro("Show profile")), h.profileShow)
@@ -158,10 +167,10 @@ func (h *handler) addTools() {
 		mcpgo.WithInputSchema[statusArgs](), mcpgo.WithToolAnnotation(mcpgo.ToolAnnotation{Title: "Provider status", ReadOnlyHint: ptr(true), DestructiveHint: ptr(false), OpenWorldHint: ptr(true)})), h.providerStatus)
 	h.srv.AddTool(mcpgo.NewTool("list_models",
 		mcpgo.WithDescription("List the models each provider of the active profile offers, with context window and price per million tokens where known."),
-		mcpgo.WithInputSchema[noArgs](), ro("List models")), h.listModels)
+		noArgsSchema, ro("List models")), h.listModels)
 	h.srv.AddTool(mcpgo.NewTool("auth_status",
 		mcpgo.WithDescription("Show the OAuth logins for the free tiers (Qwen, Gemini): logged in or not, account, expiry, and the terminal command to run when a login is missing or expired (`llxprt-ls auth login qwen`). Never shows a token."),
-		mcpgo.WithInputSchema[noArgs](), ro("OAuth status")), h.authStatus)
+		noArgsSchema, ro("OAuth status")), h.authStatus)
 }
 
 func (h *handler) authStatus(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
