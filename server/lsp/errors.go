@@ -82,6 +82,10 @@ func (s *langServer) guard(next jsonrpc2.Handler) jsonrpc2.Handler {
 			err = wireError(method, req.Params(), err)
 			s.log.Debug().Str("method", method).Err(err).Msg("request failed")
 		}()
+		if !call && isRequestMethod(method) {
+			// Nobody would get the answer: do not pay a model for it.
+			return nil, fmt.Errorf("lsp: %s is a request, sent as a notification: dropped", method)
+		}
 		if !utf8.Valid(req.Params()) {
 			return nil, invalidParams(method, "the params contain invalid UTF-8; JSON text must be UTF-8")
 		}
@@ -92,6 +96,17 @@ func (s *langServer) guard(next jsonrpc2.Handler) jsonrpc2.Handler {
 		defer rc.finish()
 		return next(rc, req)
 	}
+}
+
+// isRequestMethod reports whether method is one the server answers, and so
+// must arrive with an id.
+func isRequestMethod(method string) bool {
+	switch method {
+	case protocol.MethodInitialize, protocol.MethodShutdown, protocol.MethodTextDocumentCodeAction,
+		protocol.MethodCodeActionResolve, protocol.MethodWorkspaceExecuteCommand:
+		return true
+	}
+	return strings.HasPrefix(method, "llxprt/") && method != methodDidChangeStatus
 }
 
 // reqContext is the context handlers get instead of jsonrpc2's pooled

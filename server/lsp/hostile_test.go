@@ -103,3 +103,25 @@ func TestBrokenHeaderEndsSession(t *testing.T) {
 		t.Errorf("Serve = %d, %v; want 1 and a header error", r.code, r.err)
 	}
 }
+
+// A request sent without an id (a notification) is dropped: no provider is
+// called for an answer nobody would receive.
+func TestRequestSentAsNotificationRunsNothing(t *testing.T) {
+	b := newFake()
+	s := start(t, b, true, false, false)
+	s.open(docURI, "go", goSrc)
+	s.notify("llxprt/chat", map[string]any{"prompt": "nobody listens"})
+	s.notify("workspace/executeCommand", map[string]any{"command": "llxprt.chat", "arguments": []any{map[string]any{"prompt": "nobody"}}})
+	s.notify("codeAction/resolve", map[string]any{"title": "LLxprt: Refactor selection", "data": map[string]any{
+		"uri": docURI, "range": map[string]any{"start": map[string]any{"line": 3, "character": 1}, "end": map[string]any{"line": 3, "character": 7}},
+		"action": "refactor", "version": 1}})
+	s.mustCall("llxprt/status", nil, nil) // the notifications were read before this
+	s.pipe.Close()
+	s.result() // Serve has waited for every handler it started
+	b.mu.Lock()
+	chats := len(b.chats)
+	b.mu.Unlock()
+	if chats != 0 || b.runCount() != 0 {
+		t.Errorf("%d chats and %d actions ran for notifications", chats, b.runCount())
+	}
+}
