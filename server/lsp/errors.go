@@ -14,6 +14,8 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
+
+	"github.com/llxprt/llxprt-ls/server"
 )
 
 // LSP error codes go.lsp.dev/protocol does not name.
@@ -35,8 +37,10 @@ func cancelled(method string) error {
 }
 
 // failed turns a backend error into the request's error: RequestCancelled
-// when ctx was cancelled (whatever the backend wrapped), else RequestFailed
-// with the backend's message, which already says what went wrong.
+// when ctx was cancelled (whatever the backend wrapped), InvalidParams when
+// the service refused the input (a prompt too large, a bad session id: the
+// field is named), else RequestFailed with the backend's message, which
+// already says what went wrong.
 func failed(ctx context.Context, method string, err error) error {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		return cancelled(method)
@@ -44,6 +48,9 @@ func failed(ctx context.Context, method string, err error) error {
 	var w *jsonrpc2.Error
 	if errors.As(err, &w) {
 		return err
+	}
+	if ie, ok := server.AsInputError(err); ok {
+		return invalidParams(method, "%s", ie.Error())
 	}
 	return &jsonrpc2.Error{Code: codeRequestFailed, Message: err.Error()}
 }
