@@ -52,6 +52,23 @@ func (w *watchdog) touch(content bool) {
 	}
 }
 
+// pause stops the idle clock while the caller handles an event: time spent
+// there (an editor repainting, a full stdout pipe) is not vendor silence.
+// Before the first content it does nothing, so the first-token deadline
+// keeps running whatever the caller does. Nil-safe, like resume.
+func (w *watchdog) pause() {
+	if w != nil && w.seen.Load() {
+		w.timer.Stop()
+	}
+}
+
+// resume restarts the idle clock after the caller is done with an event.
+func (w *watchdog) resume() {
+	if w != nil && w.seen.Load() {
+		w.touch(false)
+	}
+}
+
 func (w *watchdog) fired() bool { return context.Cause(w.ctx) == errStalled }
 
 func (w *watchdog) stop() {
@@ -92,12 +109,18 @@ func (r *run) attemptInline(m *member, probe, retry bool) (done bool) {
 			}
 			st.committed = true
 			a.ttft = r.b.now().Sub(a.start)
-			if !r.flush(st.pending) {
+			w.pause()
+			ok := r.flush(st.pending)
+			w.resume()
+			if !ok {
 				st.stopped = true
 				break
 			}
 		}
-		if !r.yield(ev, nil) {
+		w.pause()
+		ok := r.yield(ev, nil)
+		w.resume()
+		if !ok {
 			st.stopped = true
 			break
 		}

@@ -54,7 +54,12 @@ func (r *run) launch(m *member, probe, retry, hedge bool) *racer {
 			if err == nil && x.w != nil {
 				x.w.touch(ev.IsContent())
 			}
-			if !send(item{ev: ev, err: err}) || err != nil {
+			// The send waits for the run loop, which waits for the caller:
+			// not vendor silence.
+			x.w.pause()
+			ok := send(item{ev: ev, err: err})
+			x.w.resume()
+			if !ok || err != nil {
 				return
 			}
 		}
