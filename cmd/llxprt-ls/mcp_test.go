@@ -284,6 +284,8 @@ func testMCP(t *testing.T, proto string) {
 		{"code_action", map[string]any{"action": "fix"}, `"code"`},
 		{"code_action", map[string]any{"code": "x", "action": "custom:9"}, `"action"`},
 		{"profile_load", map[string]any{"name": "../../etc/passwd"}, `"name"`},
+		{"profile_load", map[string]any{"name": "no-such-profile"}, `"name"`},
+		{"profile_show", map[string]any{"name": "no-such-profile"}, `"name"`},
 		{"profile_save", map[string]any{"name": "x", "profile": map[string]any{"provider": "lb"}}, `"profile"`},
 		{"consensus", map[string]any{"prompt": "x", "buckets": []string{"nope"}}, `"buckets"`},
 	}

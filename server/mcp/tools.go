@@ -13,6 +13,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/llxprt/llxprt-ls/balancer"
+	"github.com/llxprt/llxprt-ls/profile"
 	"github.com/llxprt/llxprt-ls/providers"
 	"github.com/llxprt/llxprt-ls/server"
 )
@@ -278,6 +279,17 @@ func (h *handler) callError(ctx context.Context, err error) (*mcpgo.CallToolResu
 	return fail(err)
 }
 
+// profileError answers a failed profile_show or profile_load: a name that
+// is malformed, unknown or names a broken file is the "name" argument's
+// fault; a cancel or anything else is reported as such (callError).
+func (h *handler) profileError(ctx context.Context, err error) (*mcpgo.CallToolResult, error) {
+	var pe *profile.Error
+	if errors.Is(err, profile.ErrNotFound) || errors.Is(err, profile.ErrInvalidName) || errors.As(err, &pe) {
+		return fail(&argError{Arg: "name", Msg: err.Error()})
+	}
+	return h.callError(ctx, err)
+}
+
 // mcpArg maps the Service's field names to this front end's argument names.
 func mcpArg(field string) string {
 	switch {
@@ -363,7 +375,7 @@ func (h *handler) profileShow(ctx context.Context, req mcpgo.CallToolRequest) (*
 	}
 	doc, err := h.svc.ShowProfile(a.Name)
 	if err != nil {
-		return fail(&argError{Arg: "name", Msg: err.Error()})
+		return h.profileError(ctx, err)
 	}
 	return structured(doc)
 }
@@ -378,7 +390,7 @@ func (h *handler) profileLoad(ctx context.Context, req mcpgo.CallToolRequest) (*
 	}
 	st, err := h.svc.LoadProfile(ctx, a.Name, a.Persist)
 	if err != nil {
-		return fail(&argError{Arg: "name", Msg: err.Error()})
+		return h.profileError(ctx, err)
 	}
 	return structured(st)
 }
