@@ -253,6 +253,19 @@ func writeJSONString(buf *bytes.Buffer, s string) {
 	buf.Truncate(buf.Len() - 1)
 }
 
+// normalizeSlice normalizes every element of a decoded array.
+func normalizeSlice[E any](t []E) ([]any, error) {
+	arr := make([]any, len(t))
+	for i, e := range t {
+		nv, err := normalize(e)
+		if err != nil {
+			return nil, err
+		}
+		arr[i] = nv
+	}
+	return arr, nil
+}
+
 // normalize turns a value decoded by another codec (TOML) or built in Go
 // into tree form: maps become *object (keys sorted, lacking an order),
 // integers and floats json.Number, times RFC 3339 strings.
@@ -271,25 +284,9 @@ func normalize(v any) (any, error) {
 		}
 		return o, nil
 	case []map[string]any:
-		arr := make([]any, len(t))
-		for i, e := range t {
-			nv, err := normalize(e)
-			if err != nil {
-				return nil, err
-			}
-			arr[i] = nv
-		}
-		return arr, nil
+		return normalizeSlice(t)
 	case []any:
-		arr := make([]any, len(t))
-		for i, e := range t {
-			nv, err := normalize(e)
-			if err != nil {
-				return nil, err
-			}
-			arr[i] = nv
-		}
-		return arr, nil
+		return normalizeSlice(t)
 	case []string:
 		arr := make([]any, len(t))
 		for i, e := range t {
