@@ -133,8 +133,19 @@ func (ss *sessions) path(id string) string { return filepath.Join(ss.dir, id+".j
 // refresh reads the lines appended to the session's file since the last
 // read. A last line without its newline is a write in progress or torn by a
 // crash: it is left for the next read.
+//
+// A file whose size is still the offset has nothing new, and is not opened:
+// a stat is one system call where opening and reading is five, and on a
+// chat's path every one of them shows (bench/README.md).
 func (ss *sessions) refresh(id string, s *session) error {
 	if ss.dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(ss.path(id))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err == nil && fi.Size() == s.offset {
 		return nil
 	}
 	f, err := os.Open(ss.path(id))
@@ -180,58 +191,84 @@ func (ss *sessions) add(s *session, t turn) {
 
 // append records a finished turn: on disk first, then in memory.
 func (ss *sessions) append(id string, s *session, t turn) error {
-	if ss.dir != "" {
-		line, err := json.Marshal(t)
-		if err != nil {
-			return fmt.Errorf("server: encode turn: %w", err)
-		}
-		line = append(line, '\n')
-		if err := os.MkdirAll(ss.dir, 0o700); err != nil {
-			return fmt.Errorf("server: sessions dir: %w", err)
-		}
-		f, err := os.OpenFile(ss.path(id), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-		if err != nil {
-			return fmt.Errorf("server: open session %s: %w", id, err)
-		}
-		if tornTail(f) {
-			// A crash tore the last line: end it, or this turn would be
-			// glued to it and lost with it.
-			line = append([]byte{'\n'}, line...)
-		}
-		if _, err := f.Write(line); err != nil {
-			f.Close()
-			return fmt.Errorf("server: save session %s: %w", id, err)
-		}
-		// Once written, the line is in the kernel: other processes read it
-		// and a crash of this one loses nothing. The fsync only guards
-		// against the machine losing power and costs about 1 ms, most of a
-		// chat's overhead over stdio (bench/README.md), so it runs off the
-		// reply path; Service.Close waits for it.
-		ss.syncs.Add(1)
-		go func() {
-			defer ss.syncs.Done()
-			_ = f.Sync()
-			_ = f.Close()
-		}()
-		// Pick up our own line (and any another process wrote before it).
-		if err := ss.refresh(id, s); err != nil {
-			return err
-		}
+	if ss.dir == "" {
+		ss.add(s, t)
 		return nil
 	}
-	ss.add(s, t)
-	return nil
+	line, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("server: encode turn: %w", err)
+	}
+	line = append(line, '\n')
+	f, err := ss.openAppend(id)
+	if err != nil {
+		return err
+	}
+	before, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("server: save session %s: %w", id, err)
+	}
+	// The file ends where the last refresh stopped, on a line's end, unless
+	// another process appended since or a crash tore the last line.
+	ours := before.Size() == s.offset
+	if !ours && tornTail(f, before.Size()) {
+		// A crash tore the last line: end it, or this turn would be
+		// glued to it and lost with it.
+		line = append([]byte{'\n'}, line...)
+	}
+	if _, err := f.Write(line); err != nil {
+		f.Close()
+		return fmt.Errorf("server: save session %s: %w", id, err)
+	}
+	after, err := f.Stat()
+	// Once written, the line is in the kernel: other processes read it
+	// and a crash of this one loses nothing. The fsync only guards
+	// against the machine losing power and costs about 1 ms, most of a
+	// chat's overhead over stdio (bench/README.md), so it runs off the
+	// reply path; Service.Close waits for it.
+	ss.syncs.Add(1)
+	go func() {
+		defer ss.syncs.Done()
+		_ = f.Sync()
+		_ = f.Close()
+	}()
+	if ours && err == nil && after.Size() == before.Size()+int64(len(line)) {
+		// Nobody else wrote before or after us: the file is what memory
+		// holds plus this line, so there is nothing to read back.
+		s.offset = after.Size()
+		ss.add(s, t)
+		return nil
+	}
+	// Pick up our own line and whatever another process wrote around it.
+	return ss.refresh(id, s)
+}
+
+// openAppend opens a session's file for appending, creating it (and the
+// sessions directory, the first time) when missing.
+func (ss *sessions) openAppend(id string) (*os.File, error) {
+	const flags = os.O_RDWR | os.O_APPEND | os.O_CREATE
+	f, err := os.OpenFile(ss.path(id), flags, 0o600)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(ss.dir, 0o700); err != nil {
+			return nil, fmt.Errorf("server: sessions dir: %w", err)
+		}
+		f, err = os.OpenFile(ss.path(id), flags, 0o600)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("server: open session %s: %w", id, err)
+	}
+	return f, nil
 }
 
 // tornTail reports whether f ends inside a line. Every writer appends a
 // whole line with one write, so that is a line torn by a crash.
-func tornTail(f *os.File) bool {
-	fi, err := f.Stat()
-	if err != nil || fi.Size() == 0 {
+func tornTail(f *os.File, size int64) bool {
+	if size == 0 {
 		return false
 	}
 	var last [1]byte
-	_, err = f.ReadAt(last[:], fi.Size()-1)
+	_, err := f.ReadAt(last[:], size-1)
 	return err == nil && last[0] != '\n'
 }
 
