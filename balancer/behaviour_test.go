@@ -179,6 +179,38 @@ func TestHalfOpenProbeFailureReopens(t *testing.T) {
 	}
 }
 
+// TestHalfOpenOnlyTheProbeDecides: attempts let through before the circuit
+// opened may end while the probe is in flight; neither their success nor
+// their failure may close the circuit, reopen it or free a second probe.
+func TestHalfOpenOnlyTheProbeDecides(t *testing.T) {
+	s := DefaultSettings()
+	s.CircuitBreakerFailureThreshold = 1
+	now := time.Unix(1000, 0)
+	var h health
+	if _, opened := h.failure(&s, now, false); !opened {
+		t.Fatal("one failure at threshold 1 did not open the circuit")
+	}
+	now = now.Add(s.CircuitBreakerRecoveryTimeout)
+	ok, probe, _ := h.allow(&s, now)
+	if !ok || !probe {
+		t.Fatalf("half-open: allow = %v, probe = %v; want the probe", ok, probe)
+	}
+	h.success(false) // a late success from before the circuit opened
+	if st, _ := h.circuit(&s, now); st != circuitHalfOpen {
+		t.Fatalf("a late success set the circuit %v, want half-open", st)
+	}
+	if _, reopened := h.failure(&s, now, false); reopened {
+		t.Fatal("a late failure reopened the circuit under the probe")
+	}
+	if ok, _, _ := h.allow(&s, now); ok {
+		t.Fatal("a second probe was let through while the first is in flight")
+	}
+	h.success(true)
+	if st, _ := h.circuit(&s, now); st != circuitClosed {
+		t.Fatalf("after the probe's success the circuit is %v, want closed", st)
+	}
+}
+
 func TestWaitsForSoonestCooldown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		a, b := newFake("a", step{err: rateLimited(3 * time.Second)}), newFake("b", step{err: rateLimited(time.Second)})

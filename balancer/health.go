@@ -100,11 +100,13 @@ func (h *health) circuit(s *Settings, now time.Time) (circuitState, time.Time) {
 	return h.state, h.openUntil
 }
 
-// success closes a half-open circuit.
+// success closes a half-open circuit when the probe succeeded. Only the
+// probe decides: an attempt let through before the circuit opened says how
+// the bucket was then, not now (gobreaker's generations, in one flag).
 func (h *health) success(probe bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if probe || h.state == circuitHalfOpen {
+	if probe {
 		h.state, h.probing, h.failures = circuitClosed, false, h.failures[:0]
 	}
 }
@@ -128,13 +130,15 @@ func (h *health) failure(s *Settings, now time.Time, probe bool) (time.Time, boo
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if probe || h.state == circuitHalfOpen {
+	if probe {
 		h.state, h.probing = circuitOpen, false
 		h.openUntil = now.Add(s.CircuitBreakerRecoveryTimeout)
 		h.failures = h.failures[:0]
 		return h.openUntil, true
 	}
-	if h.state == circuitOpen {
+	if h.state != circuitClosed {
+		// A late failure of an attempt from before the circuit opened: the
+		// circuit is open already, and a probe in flight decides the rest.
 		return time.Time{}, false
 	}
 	cut := now.Add(-s.CircuitBreakerFailureWindow)
