@@ -335,6 +335,9 @@ var recipes embed.FS
 // Init writes the recipe's three profiles (high-availability,
 // cost-optimized, capability-optimized) as starting points, skipping any
 // name that already exists in either format. It returns the names created.
+// When no default profile is set, high-availability becomes the default, so
+// the next command (status, chat, an editor starting the server) has a
+// profile to run without another step; a default already set is kept.
 func (s *Store) Init() (created []string, err error) {
 	err = withLock(s.lockPath(), func() error {
 		for _, name := range []string{"high-availability", "cost-optimized", "capability-optimized"} {
@@ -352,5 +355,11 @@ func (s *Store) Init() (created []string, err error) {
 		}
 		return nil
 	})
-	return created, err
+	if err != nil {
+		return created, err
+	}
+	if def, err := s.Default(); err != nil || def != "" {
+		return created, err
+	}
+	return created, s.SetDefault("high-availability")
 }

@@ -258,8 +258,17 @@ func TestStoreInit(t *testing.T) {
 	if err != nil || string(ha) != string(readTestdata(t, "recipe/high-availability.json")) {
 		t.Errorf("high-availability.json is not the recipe's: %v", err)
 	}
+	if def, err := s.Default(); err != nil || def != "high-availability" {
+		t.Errorf("default after Init = %q, %v; want high-availability", def, err)
+	}
+	if err := s.SetDefault("cost-optimized"); err != nil {
+		t.Fatal(err)
+	}
 	if again, err := s.Init(); err != nil || len(again) != 0 {
 		t.Errorf("second Init = %v, %v", again, err)
+	}
+	if def, _ := s.Default(); def != "cost-optimized" {
+		t.Errorf("Init replaced the default the user set: %q", def)
 	}
 }
 

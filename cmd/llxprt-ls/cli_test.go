@@ -152,6 +152,12 @@ func TestProfileCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 3 {
 		t.Errorf("list --json after init: %v %q", err, r.stdout)
 	}
+	// init leaves a default, so the next step it suggests finds a profile.
+	r = w.run(t, "", "--config-dir", fresh, "status")
+	// (Without keys it says which credential each bucket lacks.)
+	if out := r.stdout + r.stderr; !strings.Contains(out, "profile high-availability") || strings.Contains(out, "no profile") {
+		t.Errorf("status right after init: %d %q %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestStatusAndProbe(t *testing.T) {

@@ -122,7 +122,12 @@ func runProfile(ctx context.Context, g *global, args []string, io stdio) error {
 		if len(written) == 0 {
 			fmt.Fprintln(io.out, "every starter profile already exists; nothing written")
 		}
-		fmt.Fprintf(io.out, "profiles are in %s; set ANTHROPIC_API_KEY, OPENAI_API_KEY and GEMINI_API_KEY, then try: llxprt-ls status --probe\n", dir)
+		def, err := store.Default()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.out, "profiles are in %s; the default profile is %s (change it with: llxprt-ls profile default NAME)\n", dir, def)
+		fmt.Fprintln(io.out, "set ANTHROPIC_API_KEY, OPENAI_API_KEY and GEMINI_API_KEY, then try: llxprt-ls status --probe")
 		return nil
 	}
 	return fmt.Errorf("%w: profile %s: unknown; want list, show, save, delete, default, validate or init", errUsage, sub)
