@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/llxprt/llxprt-ls/internal/demo"
@@ -216,12 +217,10 @@ func (g *global) service(ctx context.Context, sf serveFlags, log zerolog.Logger,
 	return svc, func() { _ = svc.Close(); cleanup() }, nil
 }
 
-// isTerminal reports whether w is a character device (a terminal).
+// isTerminal reports whether w is a terminal. A character device is not
+// enough: /dev/null is one too, and "llxprt-ls </dev/null" is a script, not
+// a person waiting for help text.
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && isatty.IsTerminal(f.Fd())
 }
