@@ -52,6 +52,8 @@ func chaos(seed uint64) func(providertest.Recorded) providertest.Script {
 			return providertest.Script{Fault: providertest.FaultNoStop}
 		case 11:
 			return providertest.Script{FirstDelay: 30 * time.Millisecond}
+		case 12:
+			return providertest.Script{Fault: providertest.FaultResetAfter, After: k}
 		default:
 			return providertest.Script{}
 		}

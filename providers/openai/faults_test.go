@@ -34,6 +34,7 @@ func TestFaults(t *testing.T) {
 	}{
 		{name: "429 Retry-After seconds", script: providertest.Script{Status: 429, Headers: map[string]string{"Retry-After": "7"}}, kind: providers.KindRateLimited, status: 429, retryAfter: 7 * time.Second},
 		{name: "429 retry-after-ms", script: providertest.Script{Status: 429, Headers: map[string]string{"retry-after-ms": "1500"}}, kind: providers.KindRateLimited, status: 429, retryAfter: 1500 * time.Millisecond},
+		{name: "429 Retry-After HTTP date", script: providertest.Script{Status: 429, Headers: map[string]string{"Retry-After": providertest.RetryAt(time.Hour)}}, kind: providers.KindRateLimited, status: 429, retryAfter: time.Hour},
 		{name: "429 hint only in the message", script: providertest.Script{Status: 429}, kind: providers.KindRateLimited, status: 429, retryAfter: 20 * time.Second},
 		{name: "429 insufficient_quota", script: providertest.Script{Status: 429, ErrorType: "insufficient_quota"}, kind: providers.KindBilling, status: 429},
 		{name: "503", script: providertest.Script{Status: 503}, kind: providers.KindOverloaded, status: 503},
@@ -51,6 +52,8 @@ func TestFaults(t *testing.T) {
 		{name: "hang before headers, ctx deadline", script: providertest.Script{Fault: providertest.FaultHangBeforeHeaders}, deadline: 200 * time.Millisecond, kind: providers.KindTimeout},
 		{name: "hang before headers, socket timeout", script: providertest.Script{Fault: providertest.FaultHangBeforeHeaders}, timeout: 200 * time.Millisecond, kind: providers.KindTimeout},
 		{name: "cut after 2 chunks", script: providertest.Script{Fault: providertest.FaultCutAfter, After: 2}, kind: providers.KindNetwork},
+		{name: "reset after 2 chunks", script: providertest.Script{Fault: providertest.FaultResetAfter, After: 2}, kind: providers.KindNetwork},
+		{name: "reset before any chunk", script: providertest.Script{Fault: providertest.FaultResetAfter}, kind: providers.KindNetwork},
 		{name: "malformed line", script: providertest.Script{Fault: providertest.FaultMalformedAfter, After: 2}, kind: providers.KindNetwork},
 		{name: "mid-stream error", script: providertest.Script{Fault: providertest.FaultErrorEventAfter, After: 2}, kind: providers.KindServer, status: 500},
 		{name: "mid-stream overloaded", script: providertest.Script{Fault: providertest.FaultErrorEventAfter, After: 1, ErrorStatus: 503}, kind: providers.KindOverloaded, status: 503},
@@ -119,7 +122,7 @@ func checkErr(t *testing.T, err error, kind providers.ErrorKind, status int, ret
 	if status != 0 && pe.Status != status {
 		t.Errorf("status = %d, want %d (err: %v)", pe.Status, status, err)
 	}
-	if retryAfter != 0 && pe.RetryAfter != retryAfter {
+	if retryAfter != 0 && !providertest.SameRetryAfter(pe.RetryAfter, retryAfter) {
 		t.Errorf("RetryAfter = %v, want %v", pe.RetryAfter, retryAfter)
 	}
 	if pe.Provider != "openai" {

@@ -52,6 +52,10 @@ const (
 	FaultErrorEventAfter
 	// FaultNoStop sends every chunk but never the vendor's stop event.
 	FaultNoStop
+	// FaultResetAfter sends K chunks, then resets the TCP connection (an
+	// RST, as a crashing proxy or a load balancer's idle cut sends), where
+	// FaultCutAfter closes it in order and the client reads an early EOF.
+	FaultResetAfter
 )
 
 // Script says how the fake server answers one request.
@@ -451,6 +455,9 @@ func (s *Server) fault(c *Call, hang func()) bool {
 		return true
 	case FaultCutAfter:
 		panic(http.ErrAbortHandler) // net/http drops the connection without logging
+	case FaultResetAfter:
+		resetConn(c.w)
+		return true
 	case FaultMalformedAfter:
 		s.wire.Malformed(c)
 		return true
@@ -459,6 +466,19 @@ func (s *Server) fault(c *Call, hang func()) bool {
 		return true
 	}
 	return false
+}
+
+// resetConn takes the connection from net/http and closes it with an RST:
+// a zero linger time discards what is unsent and resets instead of a FIN.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // cannot hijack: the nearest fault is a cut
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
 }
 
 type nopFlusher struct{}
@@ -480,6 +500,21 @@ func modelOf(r Recorded) string {
 	}
 	_ = json.Unmarshal(r.Body, &v)
 	return v.Model
+}
+
+// RetryAt is a Retry-After value in its HTTP-date form, d from now. Read
+// back, it is d less up to a second (the form has whole seconds), which
+// SameRetryAfter allows for.
+func RetryAt(d time.Duration) string { return time.Now().Add(d).UTC().Format(http.TimeFormat) }
+
+// SameRetryAfter reports whether a parsed retry hint matches want: exactly,
+// or, for hints of a minute or more (which come from clock times: HTTP
+// dates and reset timestamps), to within two seconds below.
+func SameRetryAfter(got, want time.Duration) bool {
+	if want < time.Minute {
+		return got == want
+	}
+	return got <= want && got > want-2*time.Second
 }
 
 // DeadURL returns a base URL on 127.0.0.1 where nothing listens (a listener
