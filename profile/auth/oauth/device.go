@@ -53,7 +53,7 @@ func (s *Store) LoginDevice(ctx context.Context, provider string, out io.Writer,
 	if t.Account == "" {
 		t.Account = s.userInfo(ctx, ep, t.AccessToken)
 	}
-	if err := s.Save(provider, t); err != nil {
+	if err := s.Save(ctx, provider, t); err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -30,7 +30,7 @@ func TestRevokedTokenFailsOver(t *testing.T) {
 	store := oauth.NewStore(t.TempDir(), oauth.Options{Env: fake.Env(nil)})
 	access, refresh := fake.Issue()
 	fake.Revoke(refresh)
-	if err := store.Save(oauth.Qwen, &oauth.Token{AccessToken: access, RefreshToken: refresh, Expiry: time.Now().Add(-time.Minute), ResourceURL: qwenAPI.URL}); err != nil {
+	if err := store.Save(t.Context(), oauth.Qwen, &oauth.Token{AccessToken: access, RefreshToken: refresh, Expiry: time.Now().Add(-time.Minute), ResourceURL: qwenAPI.URL}); err != nil {
 		t.Fatal(err)
 	}
 	tf, ok := store.TokenFunc(oauth.Qwen)
@@ -97,7 +97,7 @@ func TestRevokedGeminiTokenIsAuthError(t *testing.T) {
 	store := oauth.NewStore(t.TempDir(), oauth.Options{Env: fake.Env(nil)})
 	access, refresh := fake.Issue()
 	fake.Revoke(refresh)
-	if err := store.Save(oauth.Gemini, &oauth.Token{AccessToken: access, RefreshToken: refresh, Expiry: time.Now().Add(-time.Minute)}); err != nil {
+	if err := store.Save(t.Context(), oauth.Gemini, &oauth.Token{AccessToken: access, RefreshToken: refresh, Expiry: time.Now().Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	tf, _ := store.TokenFunc(oauth.Gemini)

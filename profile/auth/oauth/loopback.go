@@ -141,7 +141,7 @@ func (s *Store) exchange(ctx context.Context, ep Endpoint, conf *oauth2.Config, 
 	if t.Account == "" {
 		t.Account = s.userInfo(ctx, ep, t.AccessToken)
 	}
-	if err := s.Save(ep.Provider, t); err != nil {
+	if err := s.Save(ctx, ep.Provider, t); err != nil {
 		return nil, err
 	}
 	return t, nil

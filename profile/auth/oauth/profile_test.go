@@ -70,12 +70,12 @@ func TestCostOptimizedProfileOnOAuth(t *testing.T) {
 	gAccess, gRefresh := fake.Issue()
 	qAccess, qRefresh := fake.Issue()
 	const anthropicKey = "sk-ant-api03-SENTINEL-anthropic-key-0001"
-	if err := store.Save(oauth.Gemini, &oauth.Token{AccessToken: gAccess, RefreshToken: gRefresh, Expiry: time.Now().Add(time.Hour)}); err != nil {
+	if err := store.Save(t.Context(), oauth.Gemini, &oauth.Token{AccessToken: gAccess, RefreshToken: gRefresh, Expiry: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	// Qwen's token is inside the refresh margin: the first request to Qwen
 	// refreshes it, and Qwen must see the new token.
-	if err := store.Save(oauth.Qwen, &oauth.Token{AccessToken: qAccess, RefreshToken: qRefresh, Expiry: time.Now().Add(30 * time.Second), ResourceURL: "portal.qwen.ai"}); err != nil {
+	if err := store.Save(t.Context(), oauth.Qwen, &oauth.Token{AccessToken: qAccess, RefreshToken: qRefresh, Expiry: time.Now().Add(30 * time.Second), ResourceURL: "portal.qwen.ai"}); err != nil {
 		t.Fatal(err)
 	}
 	bearer := func(h http.Header) string { tok, _ := strings.CutPrefix(h.Get("Authorization"), "Bearer "); return tok }

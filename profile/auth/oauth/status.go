@@ -86,20 +86,33 @@ func (s *Store) Logout(ctx context.Context, provider string) (removed bool, err 
 	if err != nil {
 		return false, err
 	}
+	// Under the provider's lock: a refresh in another window would
+	// otherwise write the token back right after it is deleted.
 	var revokeErr error
-	if t, lerr := s.Load(provider); lerr == nil {
-		tok := t.RefreshToken
-		if tok == "" {
-			tok = t.AccessToken
+	err = s.locked(ctx, provider, func() error {
+		s.forget(provider)
+		if t, lerr := s.Load(provider); lerr == nil {
+			tok := t.RefreshToken
+			if tok == "" {
+				tok = t.AccessToken
+			}
+			revokeErr = s.revoke(ctx, ep, tok)
 		}
-		revokeErr = s.revoke(ctx, ep, tok)
-	}
-	s.forget(provider)
-	if err := os.Remove(s.Path(provider)); err != nil {
+		s.forget(provider)
+		err := os.Remove(s.Path(provider))
+		if err == nil {
+			removed = true
+		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
+			return nil
 		}
-		return false, fmt.Errorf("oauth: %s: %w", provider, err)
+		return err
+	})
+	if err != nil {
+		return removed, fmt.Errorf("oauth: %s: %w", provider, err)
+	}
+	if !removed {
+		return false, nil
 	}
 	return true, revokeErr
 }

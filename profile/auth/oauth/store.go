@@ -132,17 +132,43 @@ func (s *Store) Load(provider string) (*Token, error) {
 	return t, nil
 }
 
-// Save stores provider's token (atomically, mode 0600).
-func (s *Store) Save(provider string, t *Token) error {
+// Save stores provider's token (atomically, mode 0600) under the
+// provider's lock, so a refresh of the previous login running in another
+// window cannot write its token over this one.
+func (s *Store) Save(ctx context.Context, provider string, t *Token) error {
 	if !Supported(provider) {
 		_, err := s.endpoint(provider)
 		return err
 	}
+	return s.locked(ctx, provider, func() error { return s.save(provider, t) })
+}
+
+// save writes the token; the caller holds the provider's lock.
+func (s *Store) save(provider string, t *Token) error {
 	if err := writeToken(s.Path(provider), t); err != nil {
 		return err
 	}
 	s.forget(provider)
 	return nil
+}
+
+// locked runs fn holding provider's file lock, the one every process takes
+// to refresh, save or delete that provider's token. flock(2) locks belong
+// to an open file, so fn must not take the lock again.
+func (s *Store) locked(ctx context.Context, provider string, fn func() error) error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("oauth: create the token directory: %w", err)
+	}
+	lock := flock.New(filepath.Join(s.dir, provider+".lock"))
+	ok, err := lock.TryLockContext(ctx, 20*time.Millisecond)
+	if !ok {
+		if err == nil {
+			err = errors.New("lock not taken")
+		}
+		return fmt.Errorf("oauth: waiting for the %s token lock: %w", provider, err)
+	}
+	defer lock.Unlock()
+	return fn()
 }
 
 func (s *Store) forget(provider string) {
@@ -203,7 +229,7 @@ func resourceURL(r string) string {
 func (s *Store) Token(ctx context.Context, provider string) (string, error) {
 	t, err := s.Load(provider)
 	if err != nil {
-		return "", s.loginError(provider, err)
+		return "", s.loadError(provider, err)
 	}
 	if t.fresh(s.opt.Now(), s.opt.Margin) {
 		return t.AccessToken, nil
@@ -215,12 +241,26 @@ func (s *Store) Token(ctx context.Context, provider string) (string, error) {
 	return t.AccessToken, nil
 }
 
-// loginError is the error that sends the user to `auth login`.
+// loginError is the error that sends the user to `auth login` when the
+// token can no longer be refreshed.
 func (s *Store) loginError(provider string, cause error) *providers.Error {
+	return loginNeeded(provider, "OAuth token expired or revoked", cause)
+}
+
+// loadError is the error that sends the user to `auth login` when the
+// token file could not be read: never written, or damaged.
+func (s *Store) loadError(provider string, cause error) *providers.Error {
+	if errors.Is(cause, ErrNotLoggedIn) {
+		return loginNeeded(provider, "no OAuth login", cause)
+	}
+	return loginNeeded(provider, "the saved OAuth token cannot be read", cause)
+}
+
+func loginNeeded(provider, what string, cause error) *providers.Error {
 	return &providers.Error{
 		Provider: provider,
 		Kind:     providers.KindAuth,
-		Message:  fmt.Sprintf("OAuth token expired or revoked: run `llxprt-ls auth login %s`", provider),
+		Message:  fmt.Sprintf("%s: run `llxprt-ls auth login %s`", what, provider),
 		Err:      cause,
 	}
 }
@@ -238,23 +278,27 @@ func (s *Store) refresh(ctx context.Context, provider string) (*Token, error) {
 	if err != nil {
 		return nil, &providers.Error{Provider: provider, Kind: providers.KindAuth, Message: err.Error(), Err: err}
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, &providers.Error{Provider: provider, Kind: providers.KindAuth, Message: "cannot create the token directory", Err: err}
+	var tok *Token
+	var perr *providers.Error
+	err = s.locked(ctx, provider, func() error {
+		tok, perr = s.refreshLocked(ctx, ep, provider)
+		return nil
+	})
+	if err != nil {
+		return nil, providers.TransportError(provider, err)
 	}
-	lock := flock.New(filepath.Join(s.dir, provider+".lock"))
-	ok, err := lock.TryLockContext(ctx, 20*time.Millisecond)
-	if !ok {
-		if err == nil {
-			err = errors.New("lock not taken")
-		}
-		return nil, providers.TransportError(provider, fmt.Errorf("oauth: waiting for the token lock: %w", err))
+	if perr != nil {
+		return nil, perr
 	}
-	defer lock.Unlock()
+	return tok, nil
+}
 
+// refreshLocked is refresh's work under the provider's lock.
+func (s *Store) refreshLocked(ctx context.Context, ep Endpoint, provider string) (*Token, *providers.Error) {
 	s.forget(provider)
 	old, err := s.Load(provider)
 	if err != nil {
-		return nil, s.loginError(provider, err)
+		return nil, s.loadError(provider, err)
 	}
 	now := s.opt.Now()
 	if old.fresh(now, s.opt.Margin) {
@@ -269,7 +313,7 @@ func (s *Store) refresh(ctx context.Context, provider string) (*Token, error) {
 		return nil, s.refreshError(ctx, provider, err, old)
 	}
 	nt := fromOAuth2(ot, old, now)
-	if err := s.Save(provider, nt); err != nil {
+	if err := s.save(provider, nt); err != nil {
 		// The new token works for this call; the next one will refresh
 		// again (and may find the old refresh token spent).
 		s.opt.Logger.Warn().Str("provider", provider).Err(err).Msg("oauth: saving the refreshed token failed")

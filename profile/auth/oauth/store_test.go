@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
 
@@ -18,7 +20,7 @@ import (
 // seed stores a token the fake issued, expiring at expiry.
 func seed(t *testing.T, s *Store, provider string, access, refresh string, expiry time.Time) {
 	t.Helper()
-	if err := s.Save(provider, &Token{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", Expiry: expiry, ResourceURL: "portal.qwen.ai", Account: "me@example.com"}); err != nil {
+	if err := s.Save(t.Context(), provider, &Token{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", Expiry: expiry, ResourceURL: "portal.qwen.ai", Account: "me@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -150,7 +152,8 @@ func TestSaveAtomicPrivate(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(s.Dir())
 	for _, e := range entries {
-		if e.Name() != filepath.Base(s.Path(Gemini)) {
+		// The lock file every process takes to write the token holds nothing.
+		if e.Name() != filepath.Base(s.Path(Gemini)) && e.Name() != Gemini+".lock" {
 			t.Errorf("left behind in the token dir: %s", e.Name())
 		}
 	}
@@ -255,4 +258,59 @@ func TestLogsHoldNoToken(t *testing.T) {
 	}
 	stored, _ := s.Load(Qwen)
 	noSecrets(t, "logs", logs.String(), a, r, tok, stored.RefreshToken)
+}
+
+// TestSaveAndLogoutTakeTheRefreshLock: while another process holds the
+// provider's lock (refreshing the old login), neither a new login's save
+// nor a logout may touch the token file; once the lock is free both go
+// through.
+func TestSaveAndLogoutTakeTheRefreshLock(t *testing.T) {
+	fake := newFake(t)
+	s := newStore(t, fake, Options{})
+	a0, r0 := fake.Issue()
+	seed(t, s, Qwen, a0, r0, time.Now().Add(time.Hour))
+	other := flock.New(filepath.Join(s.dir, Qwen+".lock")) // another open file: another process's lock
+	if err := other.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	short := func() context.Context {
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	if err := s.Save(short(), Qwen, &Token{AccessToken: "new-login", Expiry: time.Now().Add(time.Hour)}); err == nil {
+		t.Error("Save wrote the token while another process held the lock")
+	}
+	if removed, err := s.Logout(short(), Qwen); err == nil || removed {
+		t.Errorf("Logout = %v, %v while another process held the lock; want a lock error", removed, err)
+	}
+	if got, err := s.Load(Qwen); err != nil || got.AccessToken != a0 {
+		t.Fatalf("token changed under another process's lock: %v, %v", got, err)
+	}
+	if err := other.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if removed, err := s.Logout(t.Context(), Qwen); err != nil || !removed {
+		t.Errorf("Logout after the lock was freed = %v, %v", removed, err)
+	}
+}
+
+// TestLoginErrorSaysWhy: a user who never logged in, one whose token file
+// is damaged and one whose login was revoked are all sent to `auth login`,
+// each told which case it is.
+func TestLoginErrorSaysWhy(t *testing.T) {
+	fake := newFake(t)
+	s := newStore(t, fake, Options{})
+	if _, err := s.Token(t.Context(), Qwen); err == nil || !strings.Contains(err.Error(), "no OAuth login: run `llxprt-ls auth login qwen`") {
+		t.Errorf("never logged in: %v", err)
+	}
+	if err := os.MkdirAll(s.Dir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.Path(Qwen), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Token(t.Context(), Qwen); err == nil || !strings.Contains(err.Error(), "the saved OAuth token cannot be read: run `llxprt-ls auth login qwen`") {
+		t.Errorf("damaged token file: %v", err)
+	}
 }

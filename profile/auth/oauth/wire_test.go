@@ -20,7 +20,7 @@ func TestNewResolverAndBaseURLOf(t *testing.T) {
 	env := fake.Env(func(k string) string { return map[string]string{"ANTHROPIC_API_KEY": "sk-ant-env-key-00000001"}[k] })
 	r := NewResolver(dir, env, zerolog.Nop())
 	a, rt := fake.Issue()
-	if err := NewStore(dir, Options{Env: env}).Save(Qwen, &Token{AccessToken: a, RefreshToken: rt, Expiry: time.Now().Add(time.Hour), ResourceURL: "portal.qwen.ai"}); err != nil {
+	if err := NewStore(dir, Options{Env: env}).Save(t.Context(), Qwen, &Token{AccessToken: a, RefreshToken: rt, Expiry: time.Now().Add(time.Hour), ResourceURL: "portal.qwen.ai"}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := r.Resolve(t.Context(), Qwen, auth.Spec{})
