@@ -248,7 +248,7 @@ func (s *Service) labelFor(name string) string {
 func (s *Service) Close() error {
 	s.cancel()
 	s.watchWG.Wait()
-	s.sessions.wait()
+	s.sessions.close()
 	return nil
 }
 

@@ -73,18 +73,26 @@ type sessions struct {
 	dir string // "" keeps sessions in memory only
 	max int
 
-	// syncs tracks the fsyncs still running; wait blocks on them.
-	syncs sync.WaitGroup
+	// bg tracks the work append leaves running (fsyncs, spare files);
+	// close waits for it.
+	bg     sync.WaitGroup
+	spares spares
 
 	mu   sync.Mutex
 	byID map[string]*session
 }
 
-// wait blocks until every fsync started by append has finished.
-func (ss *sessions) wait() { ss.syncs.Wait() }
+// close removes the spare file and waits until every fsync started by
+// append has finished.
+func (ss *sessions) close() {
+	ss.spares.close()
+	ss.bg.Wait()
+}
 
 func newSessions(dir string, max int) *sessions {
-	return &sessions{dir: dir, max: max, byID: map[string]*session{}}
+	ss := &sessions{dir: dir, max: max, byID: map[string]*session{}}
+	ss.spares = spares{dir: dir, bg: &ss.bg}
+	return ss
 }
 
 // acquire returns the session with id locked (creating it when new) and
@@ -227,12 +235,10 @@ func (ss *sessions) append(id string, s *session, t turn) error {
 	// against the machine losing power and costs about 1 ms, most of a
 	// chat's overhead over stdio (bench/README.md), so it runs off the
 	// reply path; Service.Close waits for it.
-	ss.syncs.Add(1)
-	go func() {
-		defer ss.syncs.Done()
+	ss.bg.Go(func() {
 		_ = f.Sync()
 		_ = f.Close()
-	}()
+	})
 	if ours && err == nil && after.Size() == before.Size()+int64(len(line)) {
 		// Nobody else wrote before or after us: the file is what memory
 		// holds plus this line, so there is nothing to read back.
@@ -244,16 +250,25 @@ func (ss *sessions) append(id string, s *session, t turn) error {
 	return ss.refresh(id, s)
 }
 
-// openAppend opens a session's file for appending, creating it (and the
-// sessions directory, the first time) when missing.
+// openAppend opens a session's file for appending. A new session's file is
+// a spare linked into place (see spares), else created here, with the
+// sessions directory the first time.
 func (ss *sessions) openAppend(id string) (*os.File, error) {
-	const flags = os.O_RDWR | os.O_APPEND | os.O_CREATE
-	f, err := os.OpenFile(ss.path(id), flags, 0o600)
+	const flags = os.O_RDWR | os.O_APPEND
+	path := ss.path(id)
+	f, err := os.OpenFile(path, flags, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		var ok bool
+		if f, ok = ss.spares.open(path, flags); ok {
+			return f, nil
+		}
+		f, err = os.OpenFile(path, flags|os.O_CREATE, 0o600)
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(ss.dir, 0o700); err != nil {
 			return nil, fmt.Errorf("server: sessions dir: %w", err)
 		}
-		f, err = os.OpenFile(ss.path(id), flags, 0o600)
+		f, err = os.OpenFile(path, flags|os.O_CREATE, 0o600)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("server: open session %s: %w", id, err)
