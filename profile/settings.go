@@ -48,24 +48,40 @@ func (s *Store) Default() (string, error) {
 }
 
 // SetDefault makes name the default profile, keeping every other key of
-// settings.json. The profile must exist; "" clears the default.
+// settings.json. The profile must exist; "" clears the default. The check
+// and the write happen under the profiles lock, so a Delete in another
+// process cannot land between them and leave the default naming a profile
+// that is gone.
 func (s *Store) SetDefault(name string) error {
-	if name != "" {
-		if err := ValidName(name); err != nil {
-			return err
-		}
+	if name == "" {
+		return s.editDefault(func(string) string { return "" })
+	}
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	return withLock(s.lockPath(), func() error {
 		if len(s.files(name)) == 0 {
 			return fmt.Errorf("profile: %w %q in %s: save it first", ErrNotFound, name, s.ProfilesDir())
 		}
-	}
-	return s.setDefault(name)
+		return s.editDefault(func(string) string { return name })
+	})
 }
 
-func (s *Store) setDefault(name string) error {
+// editDefault replaces defaultProfile with next(current) under the settings
+// lock, reading and writing in one step so a concurrent edit is not undone;
+// settings.json is not rewritten when the value stays the same. Callers that
+// also hold the profiles lock take it first, always in that order.
+func (s *Store) editDefault(next func(current string) string) error {
 	return withLock(filepath.Join(s.dir, ".settings.lock"), func() error {
 		o, perm, err := s.readSettings()
 		if err != nil {
 			return err
+		}
+		v, _ := o.get("defaultProfile")
+		cur, _ := v.(string)
+		name := next(cur)
+		if name == cur {
+			return nil
 		}
 		if name == "" {
 			o.del("defaultProfile")

@@ -303,12 +303,12 @@ func (s *Store) SaveRaw(name string, data []byte) error {
 }
 
 // Delete removes the profile name; when it was the default, the default is
-// cleared.
+// cleared in the same locked step.
 func (s *Store) Delete(name string) error {
 	if err := ValidName(name); err != nil {
 		return err
 	}
-	err := withLock(s.lockPath(), func() error {
+	return withLock(s.lockPath(), func() error {
 		files := s.files(name)
 		if len(files) == 0 {
 			return fmt.Errorf("profile: %w %q in %s", ErrNotFound, name, s.ProfilesDir())
@@ -318,15 +318,13 @@ func (s *Store) Delete(name string) error {
 				return fmt.Errorf("profile: %w", err)
 			}
 		}
-		return nil
+		return s.editDefault(func(cur string) string {
+			if cur == name {
+				return ""
+			}
+			return cur
+		})
 	})
-	if err != nil {
-		return err
-	}
-	if def, _ := s.Default(); def == name {
-		return s.setDefault("")
-	}
-	return nil
 }
 
 //go:embed testdata/recipe/high-availability.json testdata/recipe/cost-optimized.json testdata/recipe/capability-optimized.json
@@ -353,13 +351,12 @@ func (s *Store) Init() (created []string, err error) {
 			}
 			created = append(created, name)
 		}
-		return nil
+		return s.editDefault(func(cur string) string {
+			if cur == "" {
+				return "high-availability"
+			}
+			return cur
+		})
 	})
-	if err != nil {
-		return created, err
-	}
-	if def, err := s.Default(); err != nil || def != "" {
-		return created, err
-	}
-	return created, s.SetDefault("high-availability")
+	return created, err
 }

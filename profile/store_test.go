@@ -320,3 +320,34 @@ func TestStoreConcurrentUse(t *testing.T) {
 		t.Errorf("%d profiles, want 8", len(list))
 	}
 }
+
+// TestDefaultNeverNamesADeletedProfile races SetDefault against Delete of
+// the same profile (two editor windows, or the CLI and an editor): whoever
+// wins, the default must not be left naming a profile that is gone.
+func TestDefaultNeverNamesADeletedProfile(t *testing.T) {
+	s := newStore(t)
+	p := mustParse(t, "recipe/cost-optimized.json")
+	for i := range 100 {
+		if err := s.Save("x", p, ""); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := s.SetDefault("x"); err != nil && !errors.Is(err, ErrNotFound) {
+				t.Error(err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if err := s.Delete("x"); err != nil {
+				t.Error(err)
+			}
+		}()
+		wg.Wait()
+		if def, err := s.Default(); err != nil || def == "x" {
+			t.Fatalf("round %d: default = %q, %v after deleting x", i, def, err)
+		}
+	}
+}
