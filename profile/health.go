@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,7 +80,9 @@ func (h *HealthState) Cooldown(key string) (until time.Time, reason string, ok b
 // until clears it (a success after a cooldown). The last writer wins.
 func (h *HealthState) SetCooldown(key string, until time.Time, reason string) {
 	if len(reason) > maxReason {
-		reason = reason[:maxReason]
+		// Cut on a rune boundary: a vendor message in any language must
+		// stay valid UTF-8 in health.json and in the status view.
+		reason = strings.ToValidUTF8(reason[:maxReason], "")
 	}
 	now := h.now()
 	if limit := now.Add(maxCooldown); until.After(limit) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 type fakeClock struct {
@@ -127,5 +128,20 @@ func BenchmarkHealthStateCooldown(b *testing.B) {
 	h.SetCooldown("anthropic|claude", time.Now().Add(time.Hour), "rate_limited")
 	for b.Loop() {
 		h.Cooldown("anthropic|claude")
+	}
+}
+
+// TestCooldownReasonStaysValidUTF8: a long vendor message cut to maxReason
+// must not end in half a rune, or health.json and the status view carry
+// broken text.
+func TestCooldownReasonStaysValidUTF8(t *testing.T) {
+	dir := t.TempDir()
+	clock := &fakeClock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	h := newHealthState(dir, clock.now)
+	reason := strings.Repeat("a", maxReason-1) + "é and more"
+	h.SetCooldown("qwen|qwen3", clock.now().Add(time.Minute), reason)
+	_, got, ok := newHealthState(dir, clock.now).Cooldown("qwen|qwen3")
+	if !ok || !utf8.ValidString(got) || got != strings.Repeat("a", maxReason-1) {
+		t.Errorf("reason = %q (valid %v), %v", got, utf8.ValidString(got), ok)
 	}
 }

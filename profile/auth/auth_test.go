@@ -156,6 +156,8 @@ func TestMask(t *testing.T) {
 		{"sk-ant-api03-abcdefghijklmnop9f2c", "sk-ant-…9f2c"},
 		{"sk-proj-abcdefghijklmnop1234", "sk-…1234"},
 		{"AIzaSyABCDEFGHIJKLMNOPQRSTUV", "…STUV"},
+		// A rune cut by the 4-byte tail is dropped, not emitted half.
+		{"key-abcdefghijklmnop€12", "key-…12"},
 	}
 	for _, tt := range tests {
 		if got := Mask(tt.in); got != tt.want {

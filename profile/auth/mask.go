@@ -26,7 +26,8 @@ func Mask(secret string) string {
 	if i := strings.LastIndexByte(head, '-'); i > 0 {
 		prefix = head[:i+1]
 	}
-	return prefix + "…" + secret[len(secret)-tail:]
+	// ToValidUTF8 drops a rune cut in half, so the mask is always valid text.
+	return prefix + "…" + strings.ToValidUTF8(secret[len(secret)-tail:], "")
 }
 
 // Redactor replaces known secrets in text with their masked form. Build one
