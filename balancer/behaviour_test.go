@@ -493,3 +493,50 @@ func TestLastErrorIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxWait: when every bucket is cooling down, the balancer waits for the
+// soonest within max_wait_ms, or within the request's deadline when it has
+// one; max_wait_ms 0 never waits, deadline or not (SETTINGS.md).
+func TestMaxWait(t *testing.T) {
+	tests := []struct {
+		name     string
+		maxWait  time.Duration
+		deadline time.Duration // 0: none
+		wantWait time.Duration // -1: fails without serving
+	}{
+		{"default waits for the 1s cooldown", 30 * time.Second, 0, time.Second},
+		{"a cooldown longer than max_wait fails at once", 500 * time.Millisecond, 0, -1},
+		{"a deadline rules over max_wait", 500 * time.Millisecond, 5 * time.Second, time.Second},
+		{"a cooldown past the deadline fails at once", 30 * time.Second, 500 * time.Millisecond, -1},
+		{"max_wait 0 never waits", 0, 0, -1},
+		{"max_wait 0 never waits, even with a deadline", 0, 5 * time.Second, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := DefaultSettings()
+				s.MaxWait = tt.maxWait
+				a, b := newFake("a", step{err: rateLimited(time.Hour)}), newFake("b", step{err: rateLimited(time.Second)})
+				lb := mustNew(t, "failover", buckets(a, b), s)
+				ctx := t.Context()
+				if tt.deadline > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+					defer cancel()
+				}
+				start := time.Now()
+				text, err := collect(lb.Stream(ctx, req("hi")))
+				waited := time.Since(start)
+				if tt.wantWait < 0 {
+					if err == nil || waited != 0 {
+						t.Fatalf("text %q err %v after %v; want a failure at once", text, err, waited)
+					}
+					return
+				}
+				if err != nil || text != "ok" || waited != tt.wantWait {
+					t.Fatalf("text %q err %v after %v; want ok after %v", text, err, waited, tt.wantWait)
+				}
+			})
+		})
+	}
+}

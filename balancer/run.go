@@ -241,8 +241,10 @@ func (r *run) soonest() (*member, time.Duration, bool) {
 		return nil, 0, false
 	}
 	wait := bestUntil.Sub(now)
+	// With a deadline the deadline rules, except that max_wait_ms 0 means
+	// never wait: a user who set it wants the failure now, not a sleep.
 	remaining := s.MaxWait - r.waited
-	if dl, ok := r.ctx.Deadline(); ok {
+	if dl, ok := r.ctx.Deadline(); ok && s.MaxWait > 0 {
 		remaining = time.Until(dl)
 	}
 	if wait > remaining {

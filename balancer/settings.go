@@ -74,6 +74,7 @@ type Settings struct {
 	// MaxWait is max_wait_ms: when every bucket is cooling down or open and
 	// the request has no deadline, the longest the balancer waits for the
 	// soonest one to free. Default 30s; with a deadline the deadline rules.
+	// 0 never waits, deadline or not.
 	MaxWait time.Duration
 	// LatencyExploration is latency_exploration: for the latency policy, the
 	// share of requests (0..1) that start at a random bucket so a recovered
