@@ -214,7 +214,12 @@ func TestHalfOpenOnlyTheProbeDecides(t *testing.T) {
 func TestWaitsForSoonestCooldown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		a, b := newFake("a", step{err: rateLimited(3 * time.Second)}), newFake("b", step{err: rateLimited(time.Second)})
-		lb := mustNew(t, "failover", buckets(a, b), DefaultSettings())
+		var waits []Event
+		lb := mustNew(t, "failover", buckets(a, b), DefaultSettings(), WithObserver(func(e Event) {
+			if e.Kind == Waiting {
+				waits = append(waits, e)
+			}
+		}))
 		start := time.Now()
 		text, tr, err := call(t, lb)
 		if err != nil || text != "ok" {
@@ -225,6 +230,12 @@ func TestWaitsForSoonestCooldown(t *testing.T) {
 		}
 		if waited := time.Since(start); waited != time.Second {
 			t.Fatalf("waited %v, want b's 1s cooldown", waited)
+		}
+		// The wait is announced, with the bucket, why it is out and when it
+		// frees, so an editor can say why the answer pauses.
+		if len(waits) != 1 || waits[0].Bucket != "b" || !waits[0].Until.Equal(start.Add(time.Second)) ||
+			!strings.Contains(waits[0].Reason, "429") {
+			t.Fatalf("waiting events = %+v, want one for b until start+1s with the 429", waits)
 		}
 	})
 }

@@ -17,8 +17,9 @@
 // without failover; context-too-long moves on to a bucket with a larger
 // window. When every bucket is cooling down or open the run waits for the
 // soonest if it frees within the request's remaining time (the deadline, else
-// max_wait_ms), else fails at once with an [*ExhaustedError] that lists every
-// bucket, its state, why, and when it frees. The same holds after failures
+// max_wait_ms; max_wait_ms 0 never waits), announcing the wait as a
+// [Waiting] event, else fails at once with an [*ExhaustedError] that lists
+// every bucket, its state, why, and when it frees. The same holds after failures
 // within a request: once a pass has ended, a bucket with attempts left that
 // a cooldown or open circuit kept out is tried at once if it freed meanwhile
 // (say while another bucket hung until first_token_timeout_ms), else waited

@@ -148,6 +148,10 @@ func (r *run) next(now bool) (m *member, probe, retry, ok bool) {
 				return nil, false, false, false
 			}
 			retry = r.mr[m.idx].tries > 0
+			if wait > 0 {
+				now := r.b.now()
+				r.b.emit(Event{Kind: Waiting, Bucket: m.b.Name, Reason: r.mr[m.idx].reason, Until: now.Add(wait), Time: now})
+			}
 		}
 		if wait > 0 && !r.sleep(wait) {
 			return nil, false, false, false

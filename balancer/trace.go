@@ -87,6 +87,11 @@ const (
 	Failover                           // moving From one bucket To the next, Reason says why
 	Success                            // Bucket served the request
 	Exhausted                          // every bucket failed or is unavailable
+	// Waiting: every bucket is cooling down or open, and the request waits
+	// until Until for Bucket, the one that frees first (Reason says why it
+	// is out), rather than failing; a front end shows it so a long pause
+	// has a reason on screen.
+	Waiting
 )
 
 func (k EventKind) String() string {
@@ -101,6 +106,8 @@ func (k EventKind) String() string {
 		return "success"
 	case Exhausted:
 		return "exhausted"
+	case Waiting:
+		return "waiting"
 	}
 	return "unknown"
 }
@@ -118,6 +125,7 @@ type Event struct {
 	ErrKind providers.ErrorKind `json:"err_kind,omitempty"`
 	Status  int                 `json:"status,omitempty"`
 	Hedge   bool                `json:"hedge,omitempty"`
+	Until   time.Time           `json:"until,omitzero"` // Waiting: when Bucket frees
 	Time    time.Time           `json:"time"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/llxprt/llxprt-ls/balancer"
 	"github.com/llxprt/llxprt-ls/profile/auth"
@@ -67,7 +68,7 @@ type StatusEvent struct {
 	Message  string          `json:"message"`
 	Profile  string          `json:"profile"`
 	Bucket   string          `json:"bucket"`
-	Failover *balancer.Event `json:"-"` // set for a failover: front ends log it
+	Failover *balancer.Event `json:"-"` // set for a failover, an exhausted profile or a wait: front ends log it
 }
 
 // Subscribe calls fn for every status change: a profile switch, a change of
@@ -96,6 +97,20 @@ func (s *Service) observe(prof string, ev balancer.Event) {
 		}
 		s.log.Error().Str("reason", ev.Reason).Msg("every bucket failed")
 		s.emit(StatusEvent{Kind: "error", Busy: s.busy.Load() > 0, Message: msg, Profile: prof, Bucket: ev.Bucket, Failover: &e})
+	case balancer.Waiting:
+		e := ev
+		wait := ev.Until.Sub(ev.Time)
+		if wait >= time.Second {
+			wait = wait.Round(time.Second)
+		} else {
+			wait = wait.Round(time.Millisecond)
+		}
+		msg := fmt.Sprintf("every bucket is cooling down or open: waiting %v for %s", wait, ev.Bucket)
+		if ev.Reason != "" {
+			msg += " (" + ev.Reason + ")"
+		}
+		s.log.Warn().Str("bucket", ev.Bucket).Dur("wait", wait).Str("reason", ev.Reason).Msg("waiting for a bucket to free")
+		s.emit(StatusEvent{Kind: "warning", Busy: s.busy.Load() > 0, Message: msg, Profile: prof, Bucket: ev.Bucket, Failover: &e})
 	case balancer.AttemptFailed:
 		s.log.Debug().Str("bucket", ev.Bucket).Stringer("kind", ev.ErrKind).Int("status", ev.Status).Str("reason", ev.Reason).Msg("attempt failed")
 	case balancer.Success:

@@ -24,7 +24,7 @@ export async function loadProfile(server: Server, onStatus: (st: Status) => void
       return undefined;
     }
     if (profiles.length === 0) {
-      void vscode.window.showInformationMessage('LLxprt: no profiles yet. Save one as JSON in the profiles folder of the llxprt-ls config directory (~/.llxprt/profiles/).');
+      void vscode.window.showInformationMessage('LLxprt: no saved profiles yet (a --demo or inline profile is not saved). Run `llxprt-ls profile init` for the recipe\'s three, or save one as JSON in the profiles folder of the llxprt-ls config directory (~/.llxprt/profiles/).');
       return undefined;
     }
     const items: Item[] = profiles.map((p) => ({ ...profilePick(p), profile: p, picked: p.active === true }));
