@@ -176,10 +176,16 @@ func (s *Store) summary(name, def string) Summary {
 		sum.Error = err.Error()
 		return sum
 	}
-	sum.Valid = true
-	sum.Format = p.Format
-	sum.Type = p.Kind()
-	sum.Policy = p.policy()
+	out := p.Summary(name)
+	out.IsDefault = sum.IsDefault
+	return out
+}
+
+// Summary describes p as a line of List under name: its kind, policy,
+// buckets and notes. It is how a profile that is not saved (an inline
+// --profile, the demo's) is listed beside the saved ones.
+func (p *Profile) Summary(name string) Summary {
+	sum := Summary{Name: name, Valid: true, Format: p.Format, Type: p.Kind(), Policy: p.policy()}
 	for _, b := range p.Buckets() {
 		sum.Buckets = append(sum.Buckets, BucketSummary{Provider: b.Provider, Model: b.Model, Note: b.Note})
 		if b.Note != "" {

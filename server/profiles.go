@@ -8,18 +8,26 @@ import (
 type ProfileInfo struct {
 	profile.Summary
 	Active bool `json:"active"`
+	// Inline marks the profile the server was started with by --profile or
+	// --demo: it is serving but not saved, so it cannot be loaded by name.
+	Inline bool `json:"inline,omitempty"`
 }
 
 // Profiles lists the saved profiles; Active marks the one serving requests.
+// When that one is inline (not saved) it comes first, marked Inline, so a
+// picker shows what is serving instead of an empty or unmarked list.
 func (s *Service) Profiles() ([]ProfileInfo, error) {
 	list, err := s.store.List()
 	if err != nil {
 		return nil, err
 	}
-	cur := s.cur.Load().name
-	out := make([]ProfileInfo, len(list))
-	for i, sum := range list {
-		out[i] = ProfileInfo{Summary: sum, Active: sum.Name == cur && cur != ""}
+	cur := s.cur.Load()
+	out := make([]ProfileInfo, 0, len(list)+1)
+	if cur.name == "" && cur.prof != nil {
+		out = append(out, ProfileInfo{Summary: cur.prof.Summary(cur.display()), Active: true, Inline: true})
+	}
+	for _, sum := range list {
+		out = append(out, ProfileInfo{Summary: sum, Active: sum.Name == cur.name && cur.name != ""})
 	}
 	return out, nil
 }

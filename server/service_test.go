@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
 
 	"github.com/llxprt/llxprt-ls/internal/demo"
@@ -682,6 +683,37 @@ func TestEventsNameTheProfileThatServed(t *testing.T) {
 	for _, p := range got {
 		if p != "dead" {
 			t.Errorf("event attributed to profile %q, want dead", p)
+		}
+	}
+}
+
+// TestInlineProfileIsListed: a server started with --profile or --demo lists
+// that profile first, active and marked inline (it is not saved, so it
+// cannot be loaded by name), beside the saved ones; once a saved profile is
+// loaded, the inline one is gone from the list.
+func TestInlineProfileIsListed(t *testing.T) {
+	f := newFixture(t)
+	f.write(t, "gem", f.single("gemini", "gemini-3-flash-preview", f.env.Gemini.URL))
+	svc := f.service(t, func(o *server.Options) { o.Inline, o.InlineName = f.env.Profile, "try-me" })
+	list, err := svc.Profiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range list {
+		got = append(got, fmt.Sprintf("%s active=%v inline=%v buckets=%d", p.Name, p.Active, p.Inline, len(p.Buckets)))
+	}
+	want := []string{"try-me active=true inline=true buckets=3", "demo active=false inline=false buckets=3", "gem active=false inline=false buckets=1"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("profiles (-want +got):\n%s", diff)
+	}
+	if _, err := svc.LoadProfile(t.Context(), "gem", false); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = svc.Profiles()
+	for _, p := range list {
+		if p.Inline || p.Active != (p.Name == "gem") {
+			t.Errorf("after loading gem: %+v", p)
 		}
 	}
 }

@@ -152,7 +152,7 @@ func (h *handler) addTools() {
 		mcpgo.WithDescription("Run a code action on a piece of code: fix (with diagnostics), refactor, document, test, explain, or a free-text instruction. Returns only code, no markdown: for test, the tests to add after the original code (which stays, placement \"after\"); for the others, the code to replace the original with (placement \"replace\"); for explain, the explanation."),
 		mcpgo.WithInputSchema[codeActionArgs](), mcpgo.WithOutputSchema[codeActionOut](), calls("Code action")), h.codeAction)
 	h.srv.AddTool(mcpgo.NewTool("profile_list",
-		mcpgo.WithDescription("List the saved routing profiles: name, format, policy, buckets (provider/model), validity, and which one is active and which is the default."),
+		mcpgo.WithDescription("List the saved routing profiles: name, format, policy, buckets (provider/model), validity, and which one is active and which is the default. When the server was started with an inline profile (--profile or --demo), that one comes first with inline: true; it is serving but not saved, so profile_load cannot load it by name."),
 		noArgsSchema, ro("List profiles")), h.profileList)
 	h.srv.AddTool(mcpgo.NewTool("profile_show",
 		mcpgo.WithDescription("Show one saved profile's document, with API keys masked."),

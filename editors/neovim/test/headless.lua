@@ -300,10 +300,21 @@ local function main()
       on_choice(nil)
     end
     vim.cmd('LlxprtProfile')
-    truthy(shown and #shown == 1 and shown[1]:find('^slow'), 'picker items: ' .. vim.inspect(shown))
-    truthy(shown[1]:find('slowfake', 1, true), 'picker item lacks the notes/buckets: ' .. shown[1])
+    -- The --demo profile the server runs comes first, marked inline; then the saved one.
+    truthy(shown and #shown == 2 and shown[1]:find('^demo %(active, inline, not saved%)') and shown[2]:find('^slow'),
+      'picker items: ' .. vim.inspect(shown))
+    truthy(shown[2]:find('slowfake', 1, true), 'picker item lacks the notes/buckets: ' .. shown[2])
     local names = vim.fn.getcompletion('LlxprtProfile ', 'cmdline')
     truthy(vim.tbl_contains(names, 'slow'), 'completion lacks slow: ' .. vim.inspect(names))
+    truthy(not vim.tbl_contains(names, 'demo'), 'completion offers the inline profile: ' .. vim.inspect(names))
+    -- Picking the inline profile loads nothing and says why.
+    local notified
+    local notify = vim.notify
+    vim.notify = function(msg) notified = msg end
+    vim.ui.select = function(items, _, on_choice) on_choice(items[1]) end
+    vim.cmd('LlxprtProfile')
+    vim.notify = notify
+    truthy(notified and notified:find('already serving', 1, true), 'picking the inline profile: ' .. tostring(notified))
     vim.cmd('LlxprtProfile slow')
     wait(10000, function()
       return require('llxprt.status').get().profile == 'slow'

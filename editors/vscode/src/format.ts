@@ -131,7 +131,7 @@ export interface ProfilePick {
 
 /** profilePick is how a profile appears in the Load Profile quick pick. */
 export function profilePick(p: ProfileInfo): ProfilePick {
-  const marks = [p.active ? 'active' : '', p.is_default ? 'default' : ''].filter((s) => s);
+  const marks = [p.active ? 'active' : '', p.is_default ? 'default' : '', p.inline ? 'inline, not saved' : ''].filter((s) => s);
   const kind = [p.type, p.policy && p.policy !== p.type ? p.policy : ''].filter((s) => s).join(' · ');
   const description = [kind, marks.length > 0 ? `(${marks.join(', ')})` : ''].filter((s) => s).join(' ');
   let detail: string;

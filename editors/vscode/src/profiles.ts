@@ -23,18 +23,23 @@ export async function loadProfile(server: Server, onStatus: (st: Status) => void
       void vscode.window.showErrorMessage(`LLxprt: could not list profiles: ${errorMessage(err)}`);
       return undefined;
     }
+    const noneSaved = 'no saved profiles yet: run `llxprt-ls profile init` for the recipe\'s three, or save one as JSON in the profiles folder of the llxprt-ls config directory (~/.llxprt/profiles/)';
     if (profiles.length === 0) {
-      void vscode.window.showInformationMessage('LLxprt: no saved profiles yet (a --demo or inline profile is not saved). Run `llxprt-ls profile init` for the recipe\'s three, or save one as JSON in the profiles folder of the llxprt-ls config directory (~/.llxprt/profiles/).');
+      void vscode.window.showInformationMessage(`LLxprt: ${noneSaved}.`);
       return undefined;
     }
     const items: Item[] = profiles.map((p) => ({ ...profilePick(p), profile: p, picked: p.active === true }));
     const pick = await vscode.window.showQuickPick(items, {
       title: 'LLxprt: Load Profile',
-      placeHolder: 'Profile to load (type, buckets and notes are shown)',
+      placeHolder: profiles.every((p) => p.inline) ? `Only the inline profile is serving; ${noneSaved}` : 'Profile to load (type, buckets and notes are shown)',
       matchOnDescription: true,
       matchOnDetail: true,
     });
     if (!pick) {
+      return undefined;
+    }
+    if (pick.profile.inline) {
+      void vscode.window.showInformationMessage(`LLxprt: ${pick.profile.name} is the profile this server was started with (--profile or --demo); it is already serving and is not saved, so there is nothing to load. Pick a saved profile to switch.`);
       return undefined;
     }
     if (pick.profile.valid === false) {

@@ -67,6 +67,8 @@ export interface ProfileInfo {
   error?: string;
   is_default?: boolean;
   active?: boolean;
+  /** The profile the server was started with (--profile, --demo): serving, not saved, not loadable by name. */
+  inline?: boolean;
 }
 
 export interface LoadProfileParams {

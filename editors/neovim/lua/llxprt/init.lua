@@ -78,7 +78,8 @@ end
 local function profile_complete(lead)
   local names = {}
   for _, p in ipairs(require('llxprt.profile').list(1000) or {}) do
-    if vim.startswith(p.name, lead) then
+    -- The inline profile is serving but not saved: it cannot be loaded by name.
+    if not p.inline and vim.startswith(p.name, lead) then
       table.insert(names, p.name)
     end
   end

@@ -5,6 +5,7 @@ local M = {}
 local client_mod = require('llxprt.client')
 
 --- The saved profiles ({name, type?, buckets?, notes?, valid, active, …}),
+--- with the inline one the server was started with first (inline = true),
 --- or nil when the server does not answer within timeout_ms.
 function M.list(timeout_ms)
   local client = client_mod.get()
@@ -20,7 +21,9 @@ end
 
 local function describe(p)
   local s = p.name
-  if p.active then
+  if p.active and p.inline then
+    s = s .. ' (active, inline, not saved)'
+  elseif p.active then
     s = s .. ' (active)'
   end
   local extra = {}
@@ -73,7 +76,12 @@ function M.load(name, persist, on_done)
       return
     end
     return vim.ui.select(list, { prompt = 'LLxprt profile:', format_item = describe }, function(p)
-      if p then
+      if p and p.inline then
+        -- The profile the server was started with (--profile, --demo):
+        -- already serving, not saved, so it cannot be loaded by name.
+        vim.notify('llxprt: ' .. p.name .. ' is the profile the server was started with and is already serving;'
+          .. ' pick a saved profile to switch', vim.log.levels.INFO)
+      elseif p then
         M.load(p.name, persist, on_done)
       end
     end)

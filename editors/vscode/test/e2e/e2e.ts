@@ -421,6 +421,12 @@ async function loadProfileFromPalette(page: Page, name: string, shot: boolean): 
     const input = page.locator('.quick-input-widget input');
     const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
     await pick.waitFor({ state: 'visible', timeout: 15_000 });
+    if (shot) {
+      // The server runs --demo: its unsaved profile is listed first, marked inline.
+      const rows = (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      log(`profile pick: ${rows.join(' | ')}`);
+      assert.ok(rows.some((r) => r.startsWith('demo') && r.includes('inline, not saved')), `the --demo profile is not listed as inline: ${rows.join(' | ')}`);
+    }
     await input.fill(name, { timeout: 5_000 });
     await pick.waitFor({ state: 'visible', timeout: 5_000 });
     if (shot) {

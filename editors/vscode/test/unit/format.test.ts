@@ -139,6 +139,12 @@ describe('profilePick', () => {
       { label: 'ha', description: 'lb · failover (active, default)', detail: 'anthropic/claude (primary) → openai/gpt — context-limit 200000' },
     );
   });
+  it('marks the inline profile the server was started with', () => {
+    assert.deepEqual(
+      profilePick({ name: 'demo', type: 'lb', policy: 'failover', active: true, inline: true, buckets: [{ provider: 'anthropic', model: 'claude' }], valid: true }),
+      { label: 'demo', description: 'lb · failover (active, inline, not saved)', detail: 'anthropic/claude' },
+    );
+  });
   it('shows the error of an invalid profile', () => {
     assert.deepEqual(profilePick({ name: 'bad', valid: false, error: 'unknown provider "x"' }), { label: 'bad', description: '', detail: '$(error) unknown provider "x"' });
   });
