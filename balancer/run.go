@@ -149,8 +149,8 @@ func (r *run) next(now bool) (m *member, probe, retry, ok bool) {
 			}
 			retry = r.mr[m.idx].tries > 0
 			if wait > 0 {
-				now := r.b.now()
-				r.b.emit(Event{Kind: Waiting, Bucket: m.b.Name, Reason: r.mr[m.idx].reason, Until: now.Add(wait), Time: now})
+				at := r.b.now()
+				r.b.emit(Event{Kind: Waiting, Bucket: m.b.Name, Reason: r.mr[m.idx].reason, Until: at.Add(wait), Time: at})
 			}
 		}
 		if wait > 0 && !r.sleep(wait) {

@@ -177,7 +177,7 @@ func (s *Store) summary(name, def string) Summary {
 		return sum
 	}
 	out := p.Summary(name)
-	out.IsDefault = sum.IsDefault
+	out.IsDefault = name == def
 	return out
 }
 

@@ -71,8 +71,8 @@ function M.load(name, persist, on_done)
   if name == nil then
     local list = M.list()
     if not list or #list == 0 then
-      vim.notify('llxprt: no saved profiles (a --demo or inline profile is not saved): run `llxprt-ls profile init`'
-        .. ' for the recipe\'s three, or `llxprt-ls profile save NAME --from FILE`', vim.log.levels.WARN)
+      vim.notify('llxprt: no saved profiles: run `llxprt-ls profile init` for the recipe\'s three,'
+        .. ' or `llxprt-ls profile save NAME --from FILE`', vim.log.levels.WARN)
       return
     end
     return vim.ui.select(list, { prompt = 'LLxprt profile:', format_item = describe }, function(p)
